@@ -1,0 +1,46 @@
+// swift-tools-version: 6.2
+// monitor: text-prompted video alerting daemon for edge boxes.
+// Module map and dependency direction: see DESIGN.md ("Modules").
+import PackageDescription
+
+/// Every target of ours fails the build on any warning.
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+
+let package = Package(
+  name: "monitor",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "monitor", targets: ["monitor"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    // System-library shims: modulemap + prefixed inline wrappers for what Swift cannot import.
+    .systemLibrary(
+      name: "CFFmpeg", pkgConfig: "libavformat libavcodec libavdevice libavutil libswscale",
+      providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavdevice-dev", "libavutil-dev", "libswscale-dev"])]),
+    .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+
+    // Pure value types and protocols shared by every module.
+    .target(name: "Core", swiftSettings: strict),
+    // Frame sources, decode, sampling, motion gate, JPEG, reconnect.
+    .target(name: "Video", dependencies: ["Core", "CFFmpeg"], swiftSettings: strict),
+    // Test doubles and helpers that drive real processes (RTSP server, ffmpeg CLI).
+    .target(name: "TestSupport", dependencies: ["Core"], swiftSettings: strict),
+
+    .executableTarget(
+      name: "monitor",
+      dependencies: ["Core", "Video", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      swiftSettings: strict),
+    .executableTarget(
+      name: "monitor-bench",
+      dependencies: ["Core", "Video", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      swiftSettings: strict),
+
+    .testTarget(name: "CoreTests", dependencies: ["Core"], swiftSettings: strict),
+    .testTarget(name: "VideoTests", dependencies: ["Core", "Video", "TestSupport"], swiftSettings: strict),
+    .testTarget(name: "CShimTests", dependencies: ["CFFmpeg", "COpenBLAS", "CMosquitto"], swiftSettings: strict),
+  ]
+)

@@ -1,0 +1,35 @@
+/// One decoded, model-ready picture from a camera.
+///
+/// `pixels` is packed RGB24, row-major, `width * height * 3` bytes, already
+/// resized and centre-cropped with CLIP's geometry (shortest side to N,
+/// bicubic, centre crop N×N), so every stage downstream sees the same shape.
+public struct Frame: Sendable {
+  /// Presentation time in seconds since the source first delivered a frame.
+  /// Strictly increasing for one source, also across reconnects and file loops,
+  /// and advancing by real elapsed seconds across an outage.
+  public var pts: Double
+  /// Size of `pixels` (the model's input size).
+  public var width: Int
+  public var height: Int
+  /// Packed RGB24, `width * height * 3` bytes.
+  public var pixels: [UInt8]
+  /// Size of the picture as the camera sent it.
+  public var sourceWidth: Int
+  public var sourceHeight: Int
+
+  public init(pts: Double, width: Int, height: Int, pixels: [UInt8], sourceWidth: Int, sourceHeight: Int) {
+    precondition(pixels.count == width * height * 3, "RGB24 frame needs width*height*3 bytes")
+    self.pts = pts
+    self.width = width
+    self.height = height
+    self.pixels = pixels
+    self.sourceWidth = sourceWidth
+    self.sourceHeight = sourceHeight
+  }
+
+  /// The RGB triple at (x, y).
+  public func rgb(x: Int, y: Int) -> (UInt8, UInt8, UInt8) {
+    let i = (y * width + x) * 3
+    return (pixels[i], pixels[i + 1], pixels[i + 2])
+  }
+}

@@ -1,0 +1,29 @@
+/// How an RTSP session carries its media.
+public enum RTSPTransport: String, Sendable, CaseIterable {
+  /// Interleaved in the RTSP TCP connection: survives NAT and loss (default).
+  case tcp
+  /// Separate UDP ports: lower latency on a clean LAN, drops on a lossy one.
+  case udp
+}
+
+/// Everything a `VideoSource` needs besides its URL. Defaults suit a camera
+/// feeding a CLIP ViT at 2 fps.
+public struct SourceOptions: Sendable {
+  /// Model input size N: frames come out N×N RGB (CLIP geometry).
+  public var size: Int = 224
+  /// Frames per second to deliver, picked by PTS; `nil` delivers every decoded frame.
+  public var sampleRate: Double? = 2
+  public var rtspTransport: RTSPTransport = .tcp
+  /// Seconds allowed to connect and read the stream header.
+  public var openTimeout: Double = 10
+  /// Seconds without a decoded frame after which a connected source counts as down.
+  public var stallTimeout: Double = 10
+  /// Threads libavcodec may use to decode this source (0 = one per core).
+  public var decoderThreads: Int = 1
+  /// Files only: start again at the end instead of finishing (demo, soak tests).
+  public var loop: Bool = false
+  /// Reconnect timing for live sources.
+  public var backoff: ReconnectBackoff.Policy = .init()
+
+  public init() {}
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+
+/// `monitor`: text-prompted video alerting daemon for edge boxes.
+struct Monitor: ParsableCommand {
+  static let version = "0.1.0"
+
+  static let configuration = CommandConfiguration(
+    commandName: "monitor",
+    abstract: "Watch camera streams and alert over MQTT when the video matches a text rule.",
+    discussion: """
+      Reads RTSP cameras, v4l2 devices and files with FFmpeg, embeds sampled frames
+      with a CLIP image encoder, keeps a constant-memory Mamba state per camera and
+      matches it against standing text rules.
+
+      Examples:
+        monitor probe rtsp://user:pass@10.0.0.5:554/stream1
+        monitor probe v4l2:/dev/video0 --frames 10 --snapshot /tmp/cam.jpg
+      """,
+    version: version,
+    subcommands: [Probe.self, Version.self]
+  )
+}
+
+struct Version: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Print the version and the libraries it was built with.")
+
+  func run() {
+    print("monitor \(Monitor.version)")
+    print(LibraryVersions.summary)
+  }
+}

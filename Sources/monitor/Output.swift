@@ -1,0 +1,21 @@
+import Video
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Log lines for the operator go to stderr (journald under systemd).
+/// Free functions on purpose: sources call them from their reader threads,
+/// where a main-actor closure would trap (PLATFORM.md).
+func logLine(_ line: String) {
+  let bytes = Array((line + "\n").utf8)
+  bytes.withUnsafeBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}
+
+@Sendable func logSourceEvent(_ event: SourceEvent) {
+  logLine(event.description)
+}
+
+enum LibraryVersions {
+  static var summary: String { "FFmpeg: \(FFmpegVersions.text)" }
+}

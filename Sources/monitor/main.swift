@@ -1,0 +1,2 @@
+// Entry point only: commands live in their own files (see Monitor.swift).
+Monitor.main()

@@ -1,0 +1,66 @@
+import Testing
+import Video
+
+@Suite struct SourceSpecTests {
+  @Test func parsesEverySupportedForm() throws {
+    #expect(try SourceSpec(parsing: "rtsp://cam/stream").kind == .rtsp(url: "rtsp://cam/stream"))
+    #expect(try SourceSpec(parsing: "RTSPS://cam:322/s").kind == .rtsp(url: "RTSPS://cam:322/s"))
+    #expect(try SourceSpec(parsing: "v4l2:/dev/video0").kind == .v4l2(device: "/dev/video0"))
+    #expect(try SourceSpec(parsing: "v4l2:///dev/video2").kind == .v4l2(device: "/dev/video2"))
+    #expect(try SourceSpec(parsing: "lavfi:testsrc=size=64x64").kind == .lavfi(graph: "testsrc=size=64x64"))
+    #expect(try SourceSpec(parsing: "file:///srv/a.mp4").kind == .file(path: "/srv/a.mp4"))
+    #expect(try SourceSpec(parsing: "  /srv/a b.mp4 ").kind == .file(path: "/srv/a b.mp4"))
+    #expect(try SourceSpec(parsing: "clips/a.mkv").kind == .file(path: "clips/a.mkv"))
+    #expect(try SourceSpec(parsing: "rtsp://cam/s").isLive)
+    #expect(try !SourceSpec(parsing: "a.mp4").isLive)
+  }
+
+  @Test func rejectsUnknownSchemeNamingItAndMaskingThePassword() {
+    #expect {
+      try SourceSpec(parsing: "http://admin:hunter2@cam/video")
+    } throws: { error in
+      let text = "\(error)"
+      return text.contains("unknown scheme 'http:'") && !text.contains("hunter2")
+        && text.hasPrefix("http://admin:***@cam/video:")
+    }
+  }
+
+  @Test func rejectsEmptyAndMalformed() {
+    #expect(throws: VideoError.self) { try SourceSpec(parsing: "   ") }
+    #expect(throws: VideoError.self) { try SourceSpec(parsing: "v4l2:video0") }
+    #expect(throws: VideoError.self) { try SourceSpec(parsing: "lavfi:") }
+  }
+
+  @Test(arguments: [
+    ("rtsp://user:pass@10.0.0.5:554/h264", "rtsp://user:***@10.0.0.5:554/h264"),
+    ("rtsp://user:p@ss:w@rd@cam/s?x=1", "rtsp://user:***@cam/s?x=1"),
+    ("rtsp://onlyuser@cam/s", "rtsp://onlyuser@cam/s"),
+    ("rtsp://cam/path@x", "rtsp://cam/path@x"),
+    ("/plain/path", "/plain/path"),
+  ])
+  func masksPasswords(input: String, expected: String) {
+    #expect(Redaction.mask(input) == expected)
+  }
+
+  @Test func inputRequestForRTSPCarriesTransportAndTimeout() throws {
+    var options = SourceOptions()
+    options.openTimeout = 2.5
+    let tcp = InputRequest(spec: try SourceSpec(parsing: "rtsp://cam/s"), options: options)
+    #expect(tcp.formatName == "rtsp")
+    #expect(tcp.url == "rtsp://cam/s")
+    #expect(tcp.options.map { "\($0.key)=\($0.value)" } == ["rtsp_transport=tcp", "timeout=2500000"])
+    options.rtspTransport = .udp
+    let udp = InputRequest(spec: try SourceSpec(parsing: "rtsp://cam/s"), options: options)
+    #expect(
+      udp.options.map { "\($0.key)=\($0.value)" } == ["buffer_size=4194304", "rtsp_transport=udp", "timeout=2500000"])
+  }
+
+  @Test func inputRequestForDevicesAndFiles() throws {
+    let v4l2 = InputRequest(spec: try SourceSpec(parsing: "v4l2:/dev/video1"), options: SourceOptions())
+    #expect(v4l2.formatName == "video4linux2" && v4l2.url == "/dev/video1" && v4l2.options.isEmpty)
+    let lavfi = InputRequest(spec: try SourceSpec(parsing: "lavfi:testsrc"), options: SourceOptions())
+    #expect(lavfi.formatName == "lavfi" && lavfi.url == "testsrc")
+    let file = InputRequest(spec: try SourceSpec(parsing: "/a.mp4"), options: SourceOptions())
+    #expect(file.formatName == nil && file.url == "/a.mp4")
+  }
+}

@@ -25,6 +25,12 @@ let package = Package(
 
     // Pure value types and protocols shared by every module.
     .target(name: "Core", swiftSettings: strict),
+    // Float storage, GEMM through OpenBLAS, vectorised elementwise kernels, naive references.
+    .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: strict),
+    // safetensors (mmap, validation, F16/BF16 widening) and model config decoding.
+    .target(name: "ModelIO", dependencies: ["Tensor"], swiftSettings: strict),
+    // Selective SSM block, per-stream recurrent state, temporal adapter, training-free pooling.
+    .target(name: "Mamba", dependencies: ["Tensor", "ModelIO"], swiftSettings: strict),
     // Frame sources, decode, sampling, motion gate, JPEG, reconnect.
     .target(name: "Video", dependencies: ["Core", "CFFmpeg"], swiftSettings: strict),
     // Test doubles and helpers that drive real processes (RTSP server, ffmpeg CLI).
@@ -36,11 +42,18 @@ let package = Package(
       swiftSettings: strict),
     .executableTarget(
       name: "monitor-bench",
-      dependencies: ["Core", "Video", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: [
+        "Core", "Video", "Tensor", "Mamba", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
       swiftSettings: strict),
 
     .testTarget(name: "CoreTests", dependencies: ["Core"], swiftSettings: strict),
     .testTarget(name: "VideoTests", dependencies: ["Core", "Video", "TestSupport"], swiftSettings: strict),
+    .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], swiftSettings: strict),
+    .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "Tensor", "TestSupport"], swiftSettings: strict),
+    .testTarget(
+      name: "MambaTests", dependencies: ["Mamba", "ModelIO", "Tensor", "TestSupport"],
+      swiftSettings: strict),
     .testTarget(name: "CShimTests", dependencies: ["CFFmpeg", "COpenBLAS", "CMosquitto"], swiftSettings: strict),
   ]
 )

@@ -31,6 +31,8 @@ let package = Package(
     .target(name: "ModelIO", dependencies: ["Tensor"], swiftSettings: strict),
     // Selective SSM block, per-stream recurrent state, temporal adapter, training-free pooling.
     .target(name: "Mamba", dependencies: ["Tensor", "ModelIO"], swiftSettings: strict),
+    // CLIP: BPE tokenizer, preprocessing, ViT image and text towers, projections.
+    .target(name: "CLIP", dependencies: ["Core", "Tensor", "ModelIO"], swiftSettings: strict),
     // Frame sources, decode, sampling, motion gate, JPEG, reconnect.
     .target(name: "Video", dependencies: ["Core", "CFFmpeg"], swiftSettings: strict),
     // Test doubles and helpers that drive real processes (RTSP server, ffmpeg CLI).
@@ -54,6 +56,8 @@ let package = Package(
     .testTarget(
       name: "MambaTests", dependencies: ["Mamba", "ModelIO", "Tensor", "TestSupport"],
       swiftSettings: strict),
+    .testTarget(
+      name: "CLIPTests", dependencies: ["CLIP", "Core", "ModelIO", "Tensor", "TestSupport"], swiftSettings: strict),
     .testTarget(name: "CShimTests", dependencies: ["CFFmpeg", "COpenBLAS", "CMosquitto"], swiftSettings: strict),
   ]
 )

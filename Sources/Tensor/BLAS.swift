@@ -25,6 +25,23 @@ public enum BLAS {
       Int32(inFeatures), weight, Int32(inFeatures), bias == nil ? 0 : 1, y, Int32(outFeatures))
   }
 
+  /// y (rows, out) += x (rows, in) · Wᵀ + bias: a linear layer plus its residual.
+  public static func linearAdding(
+    _ x: UnsafePointer<Float>, rows: Int, inFeatures: Int,
+    weight: UnsafePointer<Float>, outFeatures: Int, bias: UnsafePointer<Float>?,
+    into y: UnsafeMutablePointer<Float>
+  ) {
+    if let bias {
+      for r in 0..<rows {
+        let row = y + r * outFeatures
+        for o in 0..<outFeatures { row[o] += bias[o] }
+      }
+    }
+    cblas_sgemm(
+      CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outFeatures), Int32(inFeatures), 1, x,
+      Int32(inFeatures), weight, Int32(inFeatures), 1, y, Int32(outFeatures))
+  }
+
   /// C (m, n) = alpha · A (m, k) · B (k, n) + beta · C, all row-major; `transB`
   /// reads B as (n, k).
   public static func gemm(

@@ -25,6 +25,26 @@ public enum Reference {
     x.map { $0 > 20 ? $0 : Float(Glibc.log1p(Glibc.exp(Double($0)))) }
   }
 
+  public static func quickGELU(_ x: [Float]) -> [Float] {
+    x.map { Float(Double($0) / (1 + Glibc.exp(-1.702 * Double($0)))) }
+  }
+  public static func gelu(_ x: [Float]) -> [Float] {
+    x.map { Float(0.5 * Double($0) * (1 + Glibc.erf(Double($0) / 2.0.squareRoot()))) }
+  }
+
+  /// Row-wise softmax, in Double.
+  public static func softmax(_ x: [Float], columns: Int) -> [Float] {
+    var y = x
+    for r in 0..<(x.count / columns) {
+      let row = x[(r * columns)..<((r + 1) * columns)].map(Double.init)
+      let top = row.max() ?? 0
+      let e = row.map { Glibc.exp($0 - top) }
+      let total = e.reduce(0, +)
+      for c in 0..<columns { y[r * columns + c] = Float(e[c] / total) }
+    }
+    return y
+  }
+
   public static func layerNorm(_ x: [Float], columns: Int, weight: [Float], bias: [Float], eps: Float) -> [Float] {
     var y = x
     for r in 0..<(x.count / columns) {

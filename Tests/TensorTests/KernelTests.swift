@@ -87,3 +87,29 @@ import Testing
     #expect(abs(Double(Reductions.sum(a, count: a.count)) - a.reduce(0.0) { $0 + Double($1) }) < 1e-3)
   }
 }
+
+@Suite struct ActivationTests {
+  private func random(_ count: Int, seed: UInt64, scale: Float) -> [Float] {
+    var rng = SplitMix64(seed: seed)
+    return (0..<count).map { _ in rng.nextFloat(in: -scale...scale) }
+  }
+
+  @Test(arguments: [3, 64, 3072 + 5])
+  func geluAndQuickGELUMatchReference(count: Int) {
+    let input = random(count, seed: 11, scale: 8)
+    var gelu = input
+    gelu.withUnsafeMutableBufferPointer { FastMath.gelu($0) }
+    #expect(zip(gelu, Reference.gelu(input)).allSatisfy { abs($0 - $1) <= 2e-6 * max(1, abs($1)) })
+    var quick = input
+    quick.withUnsafeMutableBufferPointer { FastMath.quickGELU($0) }
+    #expect(zip(quick, Reference.quickGELU(input)).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) })
+  }
+
+  @Test(arguments: [(1, 1), (3, 50), (5, 77)])
+  func softmaxMatchesReference(rows: Int, columns: Int) {
+    var x = random(rows * columns, seed: 12, scale: 20)
+    let expected = Reference.softmax(x, columns: columns)
+    x.withUnsafeMutableBufferPointer { Softmax.rows($0.baseAddress!, rows: rows, columns: columns) }
+    #expect(zip(x, expected).allSatisfy { abs($0 - $1) <= 1e-6 })
+  }
+}

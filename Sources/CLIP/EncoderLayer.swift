@@ -1,0 +1,178 @@
+import ModelIO
+import Tensor
+
+/// One pre-LN Transformer encoder layer of a CLIP tower (`CLIPEncoderLayer`):
+///
+///     x ← x + out_proj(attention(layer_norm1(x)))
+///     x ← x + fc2(act(fc1(layer_norm2(x))))
+///
+/// q, k and v projections are fused into one (3H, H) matrix at load so a
+/// batch of sequences needs one GEMM for all three.
+struct EncoderLayer: Sendable {
+  let norm1Weight: [Float]  // (H)
+  let norm1Bias: [Float]  // (H)
+  let qkv: [Float]  // (3H, H): q_proj, k_proj, v_proj weights stacked
+  let qkvBias: [Float]  // (3H)
+  let out: [Float]  // (H, H)
+  let outBias: [Float]  // (H)
+  let norm2Weight: [Float]  // (H)
+  let norm2Bias: [Float]  // (H)
+  let fc1: [Float]  // (I, H)
+  let fc1Bias: [Float]  // (I)
+  let fc2: [Float]  // (H, I)
+  let fc2Bias: [Float]  // (H)
+
+  /// Loads `prefix` (e.g. `vision_model.encoder.layers.3.`) from `file`.
+  init(file: SafeTensors, prefix: String, tower: CLIPConfig.Tower) throws(ModelError) {
+    let h = tower.hiddenSize
+    let i = tower.intermediateSize
+    func load(_ name: String, _ shape: [Int]) throws(ModelError) -> [Float] {
+      try file.tensor(prefix + name, shape: shape).scalars
+    }
+    norm1Weight = try load("layer_norm1.weight", [h])
+    norm1Bias = try load("layer_norm1.bias", [h])
+    qkv =
+      try load("self_attn.q_proj.weight", [h, h]) + load("self_attn.k_proj.weight", [h, h])
+      + load("self_attn.v_proj.weight", [h, h])
+    qkvBias =
+      try load("self_attn.q_proj.bias", [h]) + load("self_attn.k_proj.bias", [h]) + load("self_attn.v_proj.bias", [h])
+    out = try load("self_attn.out_proj.weight", [h, h])
+    outBias = try load("self_attn.out_proj.bias", [h])
+    norm2Weight = try load("layer_norm2.weight", [h])
+    norm2Bias = try load("layer_norm2.bias", [h])
+    fc1 = try load("mlp.fc1.weight", [i, h])
+    fc1Bias = try load("mlp.fc1.bias", [i])
+    fc2 = try load("mlp.fc2.weight", [h, i])
+    fc2Bias = try load("mlp.fc2.bias", [h])
+  }
+
+  /// Random weights of the given shape (benchmarks), reproducible by `seed`.
+  init(random tower: CLIPConfig.Tower, seed: UInt64) {
+    var rng = SplitMix64(seed: seed)
+    let h = tower.hiddenSize
+    let i = tower.intermediateSize
+    func random(_ count: Int, _ fanIn: Int) -> [Float] {
+      let scale = 1 / Float(fanIn).squareRoot()
+      return (0..<count).map { _ in rng.nextFloat(in: -scale...scale) }
+    }
+    norm1Weight = [Float](repeating: 1, count: h)
+    norm1Bias = [Float](repeating: 0, count: h)
+    qkv = random(3 * h * h, h)
+    qkvBias = random(3 * h, h)
+    out = random(h * h, h)
+    outBias = random(h, h)
+    norm2Weight = norm1Weight
+    norm2Bias = norm1Bias
+    fc1 = random(i * h, h)
+    fc1Bias = random(i, h)
+    fc2 = random(h * i, i)
+    fc2Bias = random(h, i)
+  }
+
+  /// x (batch·length, H) in place. `scratch` is sized by `EncoderScratch`.
+  func forward(
+    _ x: UnsafeMutablePointer<Float>, batch: Int, length: Int, tower: CLIPConfig.Tower, causal: Bool,
+    scratch: inout EncoderScratch
+  ) {
+    let h = tower.hiddenSize
+    let rows = batch * length
+    scratch.reserve(rows: rows, length: length, tower: tower)
+    scratch.withBuffers { normed, qkvOut, attention, hidden, scores in
+      LayerNorm.apply(
+        x, rows: rows, columns: h, weight: norm1Weight, bias: norm1Bias, eps: tower.layerNormEps, into: normed)
+      BLAS.linear(normed, rows: rows, inFeatures: h, weight: qkv, outFeatures: 3 * h, bias: qkvBias, into: qkvOut)
+      Attention.apply(
+        qkv: qkvOut, batch: batch, length: length, hidden: h, heads: tower.heads, causal: causal, scores: scores,
+        into: attention)
+      BLAS.linearAdding(attention, rows: rows, inFeatures: h, weight: out, outFeatures: h, bias: outBias, into: x)
+
+      LayerNorm.apply(
+        x, rows: rows, columns: h, weight: norm2Weight, bias: norm2Bias, eps: tower.layerNormEps, into: normed)
+      let i = tower.intermediateSize
+      BLAS.linear(normed, rows: rows, inFeatures: h, weight: fc1, outFeatures: i, bias: fc1Bias, into: hidden)
+      let activations = UnsafeMutableBufferPointer(start: hidden, count: rows * i)
+      switch tower.activation {
+      case .quickGELU: FastMath.quickGELU(activations)
+      case .gelu: FastMath.gelu(activations)
+      }
+      BLAS.linearAdding(hidden, rows: rows, inFeatures: i, weight: fc2, outFeatures: h, bias: fc2Bias, into: x)
+    }
+  }
+}
+
+/// Multi-head scaled dot-product attention over fused q|k|v rows.
+enum Attention {
+  /// qkv (batch·length, 3H) → out (batch·length, H); scores is (length, length) scratch.
+  static func apply(
+    qkv: UnsafePointer<Float>, batch: Int, length: Int, hidden: Int, heads: Int, causal: Bool,
+    scores: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>
+  ) {
+    let headSize = hidden / heads
+    let scale = 1 / Float(headSize).squareRoot()
+    let stride = 3 * hidden
+    for b in 0..<batch {
+      let base = qkv + b * length * stride
+      for head in 0..<heads {
+        let q = base + head * headSize
+        let k = base + hidden + head * headSize
+        let v = base + 2 * hidden + head * headSize
+        // scores (L, L) = scale · Q Kᵀ
+        BLAS.gemm(
+          m: length, n: length, k: headSize, alpha: scale, q, lda: stride, k, ldb: stride, transB: true, scores,
+          ldc: length)
+        if causal {
+          for row in 0..<length {
+            for column in (row + 1)..<max(length, row + 1) { scores[row * length + column] = -.infinity }
+          }
+        }
+        Softmax.rows(scores, rows: length, columns: length)
+        // out_h (L, headSize) = P V
+        BLAS.gemm(
+          m: length, n: headSize, k: length, scores, lda: length, v, ldb: stride,
+          out + b * length * hidden + head * headSize, ldc: hidden)
+      }
+    }
+  }
+}
+
+/// Activations of one forward pass, grown to the largest batch seen and then
+/// reused: no allocation per frame after warm-up.
+struct EncoderScratch: Sendable {
+  private var storage: [Float] = []
+  private var rows = 0
+  private var length = 0
+  private var hidden = 0
+  private var intermediate = 0
+
+  mutating func reserve(rows: Int, length: Int, tower: CLIPConfig.Tower) {
+    if rows <= self.rows && length <= self.length && tower.hiddenSize == hidden
+      && tower.intermediateSize == intermediate
+    {
+      return
+    }
+    self.rows = max(rows, self.rows)
+    self.length = max(length, self.length)
+    hidden = tower.hiddenSize
+    intermediate = tower.intermediateSize
+    let count = self.rows * (hidden + 3 * hidden + hidden + intermediate) + self.length * self.length
+    storage = [Float](repeating: 0, count: count)
+  }
+
+  /// normed (rows, H) | qkv (rows, 3H) | attention (rows, H) | hidden (rows, I) | scores (L, L)
+  mutating func withBuffers(
+    _ body: (
+      UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
+      UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>
+    ) -> Void
+  ) {
+    let (r, h, i) = (rows, hidden, intermediate)
+    storage.withUnsafeMutableBufferPointer { buffer in
+      let normed = buffer.baseAddress!
+      let qkv = normed + r * h
+      let attention = qkv + 3 * r * h
+      let hiddenBuffer = attention + r * h
+      let scores = hiddenBuffer + r * i
+      body(normed, qkv, attention, hiddenBuffer, scores)
+    }
+  }
+}

@@ -1,0 +1,142 @@
+import Core
+import ModelIO
+import Tensor
+
+/// CLIP's vision tower (`CLIPVisionTransformer` + `visual_projection`):
+/// patch embedding as one GEMM over im2col patches, class token, positions,
+/// pre-LN, L encoder layers, post-LN on the class token, projection, L2 norm.
+/// Frames from several cameras go through in one batch.
+public struct ImageEncoder: Sendable {
+  public let config: CLIPConfig
+  let patchWeight: [Float]  // (H, 3·P·P): patch_embedding.weight (H, 3, P, P) flattened
+  let classEmbedding: [Float]  // (H)
+  let positions: [Float]  // (patches + 1, H)
+  let preNormWeight: [Float]
+  let preNormBias: [Float]
+  let layers: [EncoderLayer]
+  let postNormWeight: [Float]
+  let postNormBias: [Float]
+  let projection: [Float]  // (projectionDim, H)
+  public let preprocessing: Preprocessing
+  private var scratch = EncoderScratch()
+  private var buffers: [Float] = []  // patches | hidden | pooled | projected
+
+  /// Frames must be `imageSize`×`imageSize` (the Video module's `size`).
+  public var imageSize: Int { config.imageSize }
+  public var embeddingSize: Int { config.projectionDim }
+
+  init(file: SafeTensors, config: CLIPConfig, preprocessing: Preprocessing) throws(ModelError) {
+    let h = config.vision.hiddenSize
+    let p = config.patchSize
+    let tokens = config.patchesPerSide * config.patchesPerSide + 1
+    func load(_ name: String, _ shape: [Int]) throws(ModelError) -> [Float] {
+      try file.tensor(name, shape: shape).scalars
+    }
+    self.config = config
+    self.preprocessing = preprocessing
+    patchWeight = try load("vision_model.embeddings.patch_embedding.weight", [h, 3, p, p])
+    classEmbedding = try load("vision_model.embeddings.class_embedding", [h])
+    positions = try load("vision_model.embeddings.position_embedding.weight", [tokens, h])
+    preNormWeight = try load("vision_model.pre_layrnorm.weight", [h])
+    preNormBias = try load("vision_model.pre_layrnorm.bias", [h])
+    var layers: [EncoderLayer] = []
+    for i in 0..<config.vision.layers {
+      layers.append(try EncoderLayer(file: file, prefix: "vision_model.encoder.layers.\(i).", tower: config.vision))
+    }
+    self.layers = layers
+    postNormWeight = try load("vision_model.post_layernorm.weight", [h])
+    postNormBias = try load("vision_model.post_layernorm.bias", [h])
+    projection = try load("visual_projection.weight", [config.projectionDim, h])
+  }
+
+  /// Random weights for `config` (benchmarks: no file needed).
+  public init(random config: CLIPConfig, seed: UInt64) {
+    var rng = SplitMix64(seed: seed)
+    let h = config.vision.hiddenSize
+    let p = config.patchSize
+    let tokens = config.patchesPerSide * config.patchesPerSide + 1
+    func random(_ count: Int, _ scale: Float) -> [Float] { (0..<count).map { _ in rng.nextFloat(in: -scale...scale) } }
+    self.config = config
+    preprocessing = .openAI
+    patchWeight = random(h * 3 * p * p, 0.02)
+    classEmbedding = random(h, 0.02)
+    positions = random(tokens * h, 0.02)
+    preNormWeight = [Float](repeating: 1, count: h)
+    preNormBias = [Float](repeating: 0, count: h)
+    layers = (0..<config.vision.layers).map { EncoderLayer(random: config.vision, seed: seed &+ UInt64($0) &+ 1) }
+    postNormWeight = preNormWeight
+    postNormBias = preNormBias
+    projection = random(config.projectionDim * h, 1 / Float(h).squareRoot())
+  }
+
+  /// L2-normalised embeddings (projectionDim each), one per frame, in order.
+  public mutating func encode(_ frames: [Frame]) -> [[Float]] {
+    guard !frames.isEmpty else { return [] }
+    for frame in frames {
+      precondition(
+        frame.width == imageSize && frame.height == imageSize,
+        "frame is \(frame.width)x\(frame.height); this model takes \(imageSize)x\(imageSize)")
+    }
+    let batch = frames.count
+    let h = config.vision.hiddenSize
+    let p = config.patchSize
+    let patchCount = config.patchesPerSide * config.patchesPerSide
+    let tokens = patchCount + 1
+    let patchColumns = 3 * p * p
+    let projectionDim = config.projectionDim
+    let needed = batch * patchCount * patchColumns + batch * tokens * h + batch * h + batch * projectionDim
+    if buffers.count < needed { buffers = [Float](repeating: 0, count: needed) }
+
+    var work = buffers
+    buffers = []
+    defer { buffers = work }
+    var localScratch = scratch
+    scratch = EncoderScratch()
+    defer { scratch = localScratch }
+    return work.withUnsafeMutableBufferPointer { buffer in
+      let patches = buffer.baseAddress!
+      let hidden = patches + batch * patchCount * patchColumns
+      let pooled = hidden + batch * tokens * h
+      let projected = pooled + batch * h
+      for (b, frame) in frames.enumerated() {
+        preprocessing.patches(
+          of: frame, patchSize: p, into: patches + b * patchCount * patchColumns)
+      }
+      // Patch embedding: (batch·patches, 3P²) · W_patchᵀ, written after each image's class-token row.
+      for b in 0..<batch {
+        let rows = hidden + b * tokens * h
+        rows.update(from: classEmbedding, count: h)
+        BLAS.linear(
+          patches + b * patchCount * patchColumns, rows: patchCount, inFeatures: patchColumns, weight: patchWeight,
+          outFeatures: h, bias: nil, into: rows + h)
+        positions.withUnsafeBufferPointer { positions in
+          for i in 0..<(tokens * h) { rows[i] += positions[i] }
+        }
+      }
+      LayerNorm.apply(
+        hidden, rows: batch * tokens, columns: h, weight: preNormWeight, bias: preNormBias,
+        eps: config.vision.layerNormEps, into: hidden)
+      for layer in layers {
+        layer.forward(hidden, batch: batch, length: tokens, tower: config.vision, causal: false, scratch: &localScratch)
+      }
+      for b in 0..<batch {
+        LayerNorm.apply(
+          hidden + b * tokens * h, rows: 1, columns: h, weight: postNormWeight, bias: postNormBias,
+          eps: config.vision.layerNormEps, into: pooled + b * h)
+      }
+      BLAS.linear(
+        pooled, rows: batch, inFeatures: h, weight: projection, outFeatures: projectionDim, bias: nil, into: projected)
+      return (0..<batch).map {
+        Embedding.normalised(UnsafeBufferPointer(start: projected + $0 * projectionDim, count: projectionDim))
+      }
+    }
+  }
+}
+
+/// L2 normalisation of embeddings.
+enum Embedding {
+  static func normalised(_ x: UnsafeBufferPointer<Float>) -> [Float] {
+    let norm = Reductions.dot(x.baseAddress!, x.baseAddress!, count: x.count).squareRoot()
+    return x.map { norm > 0 ? $0 / norm : 0 }
+  }
+}

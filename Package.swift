@@ -40,12 +40,13 @@ let package = Package(
 
     .executableTarget(
       name: "monitor",
-      dependencies: ["Core", "Video", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: ["Core", "Video", "CLIP", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       swiftSettings: strict),
     .executableTarget(
       name: "monitor-bench",
       dependencies: [
-        "Core", "Video", "Tensor", "Mamba", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Core", "Video", "Tensor", "ModelIO", "CLIP", "Mamba",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict),
 

@@ -3,5 +3,4 @@
 # With --full DIR: writes the full ViT-B/32 architecture (random weights) to DIR.
 set -euo pipefail
 source "$(dirname "$0")/venv.sh"
-python -c "import transformers, tokenizers" 2>/dev/null || pip install -q "transformers>=5" tokenizers
 python "$(dirname "$0")/make_clip_fixtures.py" "$@"

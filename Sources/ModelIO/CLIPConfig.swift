@@ -18,6 +18,17 @@ public struct CLIPConfig: Sendable, Equatable {
     public var heads: Int
     public var activation: Activation
     public var layerNormEps: Float
+
+    public init(
+      hiddenSize: Int, intermediateSize: Int, layers: Int, heads: Int, activation: Activation, layerNormEps: Float
+    ) {
+      self.hiddenSize = hiddenSize
+      self.intermediateSize = intermediateSize
+      self.layers = layers
+      self.heads = heads
+      self.activation = activation
+      self.layerNormEps = layerNormEps
+    }
   }
 
   public var vision: Tower
@@ -32,6 +43,30 @@ public struct CLIPConfig: Sendable, Equatable {
   /// largest id), as `transformers`' CLIPTextTransformer.
   public var eosTokenID: Int
   public var projectionDim: Int
+
+  /// OpenAI's ViT-B/32 (`openai/clip-vit-base-patch32`): the shape benchmarks use.
+  public static let vitB32 = CLIPConfig(
+    vision: Tower(
+      hiddenSize: 768, intermediateSize: 3072, layers: 12, heads: 12, activation: .quickGELU, layerNormEps: 1e-5),
+    text: Tower(
+      hiddenSize: 512, intermediateSize: 2048, layers: 12, heads: 8, activation: .quickGELU, layerNormEps: 1e-5),
+    imageSize: 224, patchSize: 32, channels: 3, vocabularySize: 49408, contextLength: 77, eosTokenID: 2,
+    projectionDim: 512)
+
+  public init(
+    vision: Tower, text: Tower, imageSize: Int, patchSize: Int, channels: Int, vocabularySize: Int, contextLength: Int,
+    eosTokenID: Int, projectionDim: Int
+  ) {
+    self.vision = vision
+    self.text = text
+    self.imageSize = imageSize
+    self.patchSize = patchSize
+    self.channels = channels
+    self.vocabularySize = vocabularySize
+    self.contextLength = contextLength
+    self.eosTokenID = eosTokenID
+    self.projectionDim = projectionDim
+  }
 
   /// Reads and validates `config.json`; errors name the file and the field.
   public init(contentsOf path: String) throws(ModelError) {

@@ -15,9 +15,10 @@ struct Monitor: ParsableCommand {
       Examples:
         monitor probe rtsp://user:pass@10.0.0.5:554/stream1
         monitor probe v4l2:/dev/video0 --frames 10 --snapshot /tmp/cam.jpg
+        monitor embed --model /var/lib/monitor/clip --text "a person falls" --image still.jpg
       """,
     version: version,
-    subcommands: [Probe.self, Version.self]
+    subcommands: [Probe.self, Embed.self, Version.self]
   )
 }
 

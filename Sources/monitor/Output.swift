@@ -19,3 +19,9 @@ func logLine(_ line: String) {
 enum LibraryVersions {
   static var summary: String { "FFmpeg: \(FFmpegVersions.text)" }
 }
+
+/// A failure at run time (not a usage error): printed as one line, exit 1.
+struct Failure: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
+}

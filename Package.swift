@@ -25,8 +25,10 @@ let package = Package(
 
     // Pure value types and protocols shared by every module.
     .target(name: "Core", swiftSettings: strict),
+    // Packed-weight GEMM microkernel (AVX2+FMA, chosen at run time) for small-row inference GEMMs.
+    .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
     // Float storage, GEMM through OpenBLAS, vectorised elementwise kernels, naive references.
-    .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: strict),
+    .target(name: "Tensor", dependencies: ["COpenBLAS", "CKernels"], swiftSettings: strict),
     // safetensors (mmap, validation, F16/BF16 widening) and model config decoding.
     .target(name: "ModelIO", dependencies: ["Tensor"], swiftSettings: strict),
     // Selective SSM block, per-stream recurrent state, temporal adapter, training-free pooling.

@@ -1,3 +1,4 @@
+import Dispatch
 import ModelIO
 import Tensor
 
@@ -11,15 +12,15 @@ import Tensor
 struct EncoderLayer: Sendable {
   let norm1Weight: [Float]  // (H)
   let norm1Bias: [Float]  // (H)
-  let qkv: [Float]  // (3H, H): q_proj, k_proj, v_proj weights stacked
+  let qkv: PackedLinear  // (3H, H): q_proj, k_proj, v_proj weights stacked
   let qkvBias: [Float]  // (3H)
-  let out: [Float]  // (H, H)
+  let out: PackedLinear  // (H, H)
   let outBias: [Float]  // (H)
   let norm2Weight: [Float]  // (H)
   let norm2Bias: [Float]  // (H)
-  let fc1: [Float]  // (I, H)
+  let fc1: PackedLinear  // (I, H)
   let fc1Bias: [Float]  // (I)
-  let fc2: [Float]  // (H, I)
+  let fc2: PackedLinear  // (H, I)
   let fc2Bias: [Float]  // (H)
 
   /// Loads `prefix` (e.g. `vision_model.encoder.layers.3.`) from `file`.
@@ -31,18 +32,18 @@ struct EncoderLayer: Sendable {
     }
     norm1Weight = try load("layer_norm1.weight", [h])
     norm1Bias = try load("layer_norm1.bias", [h])
-    qkv =
-      try load("self_attn.q_proj.weight", [h, h]) + load("self_attn.k_proj.weight", [h, h])
-      + load("self_attn.v_proj.weight", [h, h])
+    qkv = PackedLinear(
+      weight: try load("self_attn.q_proj.weight", [h, h]) + load("self_attn.k_proj.weight", [h, h])
+        + load("self_attn.v_proj.weight", [h, h]), outFeatures: 3 * h, inFeatures: h)
     qkvBias =
       try load("self_attn.q_proj.bias", [h]) + load("self_attn.k_proj.bias", [h]) + load("self_attn.v_proj.bias", [h])
-    out = try load("self_attn.out_proj.weight", [h, h])
+    out = PackedLinear(weight: try load("self_attn.out_proj.weight", [h, h]), outFeatures: h, inFeatures: h)
     outBias = try load("self_attn.out_proj.bias", [h])
     norm2Weight = try load("layer_norm2.weight", [h])
     norm2Bias = try load("layer_norm2.bias", [h])
-    fc1 = try load("mlp.fc1.weight", [i, h])
+    fc1 = PackedLinear(weight: try load("mlp.fc1.weight", [i, h]), outFeatures: i, inFeatures: h)
     fc1Bias = try load("mlp.fc1.bias", [i])
-    fc2 = try load("mlp.fc2.weight", [h, i])
+    fc2 = PackedLinear(weight: try load("mlp.fc2.weight", [h, i]), outFeatures: h, inFeatures: i)
     fc2Bias = try load("mlp.fc2.bias", [h])
   }
 
@@ -57,15 +58,15 @@ struct EncoderLayer: Sendable {
     }
     norm1Weight = [Float](repeating: 1, count: h)
     norm1Bias = [Float](repeating: 0, count: h)
-    qkv = random(3 * h * h, h)
+    qkv = PackedLinear(weight: random(3 * h * h, h), outFeatures: 3 * h, inFeatures: h)
     qkvBias = random(3 * h, h)
-    out = random(h * h, h)
+    out = PackedLinear(weight: random(h * h, h), outFeatures: h, inFeatures: h)
     outBias = random(h, h)
     norm2Weight = norm1Weight
     norm2Bias = norm1Bias
-    fc1 = random(i * h, h)
+    fc1 = PackedLinear(weight: random(i * h, h), outFeatures: i, inFeatures: h)
     fc1Bias = random(i, h)
-    fc2 = random(h * i, i)
+    fc2 = PackedLinear(weight: random(h * i, i), outFeatures: h, inFeatures: i)
     fc2Bias = random(h, i)
   }
 
@@ -76,62 +77,87 @@ struct EncoderLayer: Sendable {
   ) {
     let h = tower.hiddenSize
     let rows = batch * length
-    scratch.reserve(rows: rows, length: length, tower: tower)
+    let threads = max(BLAS.threads, 1)
+    scratch.reserve(rows: rows, length: length, threads: threads, tower: tower)
     scratch.withBuffers { normed, qkvOut, attention, hidden, scores in
       LayerNorm.apply(
         x, rows: rows, columns: h, weight: norm1Weight, bias: norm1Bias, eps: tower.layerNormEps, into: normed)
-      BLAS.linear(normed, rows: rows, inFeatures: h, weight: qkv, outFeatures: 3 * h, bias: qkvBias, into: qkvOut)
+      qkv.apply(normed, rows: rows, bias: qkvBias, into: qkvOut)
       Attention.apply(
-        qkv: qkvOut, batch: batch, length: length, hidden: h, heads: tower.heads, causal: causal, scores: scores,
-        into: attention)
-      BLAS.linearAdding(attention, rows: rows, inFeatures: h, weight: out, outFeatures: h, bias: outBias, into: x)
+        qkv: qkvOut, batch: batch, length: length, hidden: h, heads: tower.heads, causal: causal, threads: threads,
+        scores: scores, into: attention)
+      out.apply(attention, rows: rows, bias: outBias, accumulate: true, into: x)
 
       LayerNorm.apply(
         x, rows: rows, columns: h, weight: norm2Weight, bias: norm2Bias, eps: tower.layerNormEps, into: normed)
       let i = tower.intermediateSize
-      BLAS.linear(normed, rows: rows, inFeatures: h, weight: fc1, outFeatures: i, bias: fc1Bias, into: hidden)
+      fc1.apply(normed, rows: rows, bias: fc1Bias, into: hidden)
       let activations = UnsafeMutableBufferPointer(start: hidden, count: rows * i)
       switch tower.activation {
       case .quickGELU: FastMath.quickGELU(activations)
       case .gelu: FastMath.gelu(activations)
       }
-      BLAS.linearAdding(hidden, rows: rows, inFeatures: i, weight: fc2, outFeatures: h, bias: fc2Bias, into: x)
+      fc2.apply(hidden, rows: rows, bias: fc2Bias, accumulate: true, into: x)
     }
   }
 }
 
-/// Multi-head scaled dot-product attention over fused q|k|v rows.
+/// Multi-head scaled dot-product attention over fused q|k|v rows. The
+/// (sequence, head) pairs are independent small GEMMs; with several threads
+/// they are split across them (each with its own scores buffer).
 enum Attention {
-  /// qkv (batch·length, 3H) → out (batch·length, H); scores is (length, length) scratch.
+  /// qkv (batch·length, 3H) → out (batch·length, H); scores holds `threads` (length, length) buffers.
   static func apply(
-    qkv: UnsafePointer<Float>, batch: Int, length: Int, hidden: Int, heads: Int, causal: Bool,
+    qkv: UnsafePointer<Float>, batch: Int, length: Int, hidden: Int, heads: Int, causal: Bool, threads: Int,
     scores: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>
   ) {
-    let headSize = hidden / heads
-    let scale = 1 / Float(headSize).squareRoot()
-    let stride = 3 * hidden
-    for b in 0..<batch {
-      let base = qkv + b * length * stride
-      for head in 0..<heads {
-        let q = base + head * headSize
-        let k = base + hidden + head * headSize
-        let v = base + 2 * hidden + head * headSize
-        // scores (L, L) = scale · Q Kᵀ
-        BLAS.gemm(
-          m: length, n: length, k: headSize, alpha: scale, q, lda: stride, k, ldb: stride, transB: true, scores,
-          ldc: length)
-        if causal {
-          for row in 0..<length {
-            for column in (row + 1)..<max(length, row + 1) { scores[row * length + column] = -.infinity }
-          }
-        }
-        Softmax.rows(scores, rows: length, columns: length)
-        // out_h (L, headSize) = P V
-        BLAS.gemm(
-          m: length, n: headSize, k: length, scores, lda: length, v, ldb: stride,
-          out + b * length * hidden + head * headSize, ldc: hidden)
+    let jobs = batch * heads
+    if threads <= 1 || jobs == 1 {
+      for job in 0..<jobs {
+        head(job, qkv: qkv, length: length, hidden: hidden, heads: heads, causal: causal, scores: scores, out: out)
+      }
+      return
+    }
+    let (qkvAddress, scoresAddress, outAddress) = (
+      UInt(bitPattern: qkv), UInt(bitPattern: scores), UInt(bitPattern: out)
+    )
+    DispatchQueue.concurrentPerform(iterations: threads) { part in
+      let scores = UnsafeMutablePointer<Float>(bitPattern: scoresAddress)! + part * length * length
+      for job in stride(from: part, to: jobs, by: threads) {
+        head(
+          job, qkv: UnsafePointer(bitPattern: qkvAddress)!, length: length, hidden: hidden, heads: heads,
+          causal: causal,
+          scores: scores, out: UnsafeMutablePointer(bitPattern: outAddress)!)
       }
     }
+  }
+
+  /// One (sequence, head): softmax(scale · Q Kᵀ [+ causal mask]) V.
+  private static func head(
+    _ job: Int, qkv: UnsafePointer<Float>, length: Int, hidden: Int, heads: Int, causal: Bool,
+    scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>
+  ) {
+    let (b, head) = job.quotientAndRemainder(dividingBy: heads)
+    let headSize = hidden / heads
+    let stride = 3 * hidden
+    let base = qkv + b * length * stride
+    let q = base + head * headSize
+    let k = base + hidden + head * headSize
+    let v = base + 2 * hidden + head * headSize
+    // scores (L, L) = scale · Q Kᵀ
+    BLAS.gemm(
+      m: length, n: length, k: headSize, alpha: 1 / Float(headSize).squareRoot(), q, lda: stride, k, ldb: stride,
+      transB: true, scores, ldc: length)
+    if causal {
+      for row in 0..<length {
+        for column in (row + 1)..<max(length, row + 1) { scores[row * length + column] = -.infinity }
+      }
+    }
+    Softmax.rows(scores, rows: length, columns: length)
+    // out_h (L, headSize) = P V
+    BLAS.gemm(
+      m: length, n: headSize, k: length, scores, lda: length, v, ldb: stride,
+      out + b * length * hidden + head * headSize, ldc: hidden)
   }
 }
 
@@ -141,24 +167,26 @@ struct EncoderScratch: Sendable {
   private var storage: [Float] = []
   private var rows = 0
   private var length = 0
+  private var threads = 0
   private var hidden = 0
   private var intermediate = 0
 
-  mutating func reserve(rows: Int, length: Int, tower: CLIPConfig.Tower) {
-    if rows <= self.rows && length <= self.length && tower.hiddenSize == hidden
+  mutating func reserve(rows: Int, length: Int, threads: Int, tower: CLIPConfig.Tower) {
+    if rows <= self.rows && length <= self.length && threads <= self.threads && tower.hiddenSize == hidden
       && tower.intermediateSize == intermediate
     {
       return
     }
     self.rows = max(rows, self.rows)
     self.length = max(length, self.length)
+    self.threads = max(threads, self.threads)
     hidden = tower.hiddenSize
     intermediate = tower.intermediateSize
-    let count = self.rows * (hidden + 3 * hidden + hidden + intermediate) + self.length * self.length
+    let count = self.rows * (hidden + 3 * hidden + hidden + intermediate) + self.threads * self.length * self.length
     storage = [Float](repeating: 0, count: count)
   }
 
-  /// normed (rows, H) | qkv (rows, 3H) | attention (rows, H) | hidden (rows, I) | scores (L, L)
+  /// normed (rows, H) | qkv (rows, 3H) | attention (rows, H) | hidden (rows, I) | scores (threads, L, L)
   mutating func withBuffers(
     _ body: (
       UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,

@@ -8,7 +8,7 @@ import Tensor
 /// Frames from several cameras go through in one batch.
 public struct ImageEncoder: Sendable {
   public let config: CLIPConfig
-  let patchWeight: [Float]  // (H, 3·P·P): patch_embedding.weight (H, 3, P, P) flattened
+  let patchWeight: PackedLinear  // (H, 3·P·P): patch_embedding.weight (H, 3, P, P) flattened
   let classEmbedding: [Float]  // (H)
   let positions: [Float]  // (patches + 1, H)
   let preNormWeight: [Float]
@@ -34,7 +34,9 @@ public struct ImageEncoder: Sendable {
     }
     self.config = config
     self.preprocessing = preprocessing
-    patchWeight = try load("vision_model.embeddings.patch_embedding.weight", [h, 3, p, p])
+    patchWeight = PackedLinear(
+      weight: try load("vision_model.embeddings.patch_embedding.weight", [h, 3, p, p]), outFeatures: h,
+      inFeatures: 3 * p * p)
     classEmbedding = try load("vision_model.embeddings.class_embedding", [h])
     positions = try load("vision_model.embeddings.position_embedding.weight", [tokens, h])
     preNormWeight = try load("vision_model.pre_layrnorm.weight", [h])
@@ -58,7 +60,7 @@ public struct ImageEncoder: Sendable {
     func random(_ count: Int, _ scale: Float) -> [Float] { (0..<count).map { _ in rng.nextFloat(in: -scale...scale) } }
     self.config = config
     preprocessing = .openAI
-    patchWeight = random(h * 3 * p * p, 0.02)
+    patchWeight = PackedLinear(weight: random(h * 3 * p * p, 0.02), outFeatures: h, inFeatures: 3 * p * p)
     classEmbedding = random(h, 0.02)
     positions = random(tokens * h, 0.02)
     preNormWeight = [Float](repeating: 1, count: h)
@@ -106,9 +108,7 @@ public struct ImageEncoder: Sendable {
       for b in 0..<batch {
         let rows = hidden + b * tokens * h
         rows.update(from: classEmbedding, count: h)
-        BLAS.linear(
-          patches + b * patchCount * patchColumns, rows: patchCount, inFeatures: patchColumns, weight: patchWeight,
-          outFeatures: h, bias: nil, into: rows + h)
+        patchWeight.apply(patches + b * patchCount * patchColumns, rows: patchCount, bias: nil, into: rows + h)
         positions.withUnsafeBufferPointer { positions in
           for i in 0..<(tokens * h) { rows[i] += positions[i] }
         }

@@ -52,10 +52,12 @@ import Video
     #expect(
       frames.allSatisfy { $0.width == 224 && $0.height == 224 && $0.sourceWidth == 320 && $0.sourceHeight == 240 })
     for (a, b) in zip(frames, frames.dropFirst()) { #expect(b.pts > a.pts) }
-    // 2 fps by PTS from a 15 fps camera: every interval is 0.5 s give or take one camera frame.
-    for (a, b) in zip(frames, frames.dropFirst()) { #expect(abs(b.pts - a.pts - 0.5) <= 1.0 / 15 + 1e-3) }
-    let span = frames.last!.pts - frames.first!.pts
-    #expect(abs(Double(frames.count - 1) / span - 2) < 0.15)
+    // 2 fps by PTS from a 15 fps camera: never faster than 0.5 s less one camera frame, and
+    // typically 0.5 s give or take one frame. (A server starved of CPU may skip frames, so
+    // single long gaps are allowed; the median says the sampler keeps to its grid.)
+    let intervals = zip(frames, frames.dropFirst()).map { $1.pts - $0.pts }
+    #expect(intervals.allSatisfy { $0 >= 0.5 - 1.0 / 15 - 1e-3 }, "\(intervals)")
+    #expect(abs(median(intervals) - 0.5) <= 1.0 / 15 + 1e-3, "\(intervals)")
     guard case .connected(_, let info)? = events.all.first else {
       Issue.record("first event should be connected, got \(events.all)")
       return
@@ -73,8 +75,11 @@ import Video
       #expect(collector.waitForFrames(45, timeout: 20), "\(transport): only \(collector.count) frames")
       collector.stop()
       let frames = collector.frames.map(\.frame)
-      let span = frames.last!.pts - frames.first!.pts
-      #expect(abs(Double(frames.count - 1) / span - 15) < 1.5, "\(transport): \(frames.count) frames in \(span) s")
+      // PTS in seconds from the 90 kHz RTP clock: frames are 1/15 s apart (the median
+      // tolerates frames a CPU-starved server dropped).
+      let steps = zip(frames, frames.dropFirst()).map { $1.pts - $0.pts }
+      #expect(abs(median(steps) - 1.0 / 15) < 0.005, "\(transport): \(steps)")
+      #expect(steps.allSatisfy { $0 > 0 })
       #expect(source.stats.damaged == 0)
     }
   }
@@ -192,4 +197,11 @@ import Video
     #expect(collector.isFinished)
     #expect(Date().timeIntervalSince(started) < 1)
   }
+}
+
+private func median(_ values: [Double]) -> Double {
+  let sorted = values.sorted()
+  guard !sorted.isEmpty else { return .nan }
+  return sorted.count % 2 == 1
+    ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 }

@@ -1,0 +1,81 @@
+import CKernels
+import COpenBLAS
+import Dispatch
+
+/// A linear layer's weight (out, in), packed once at load into 32-column
+/// panels for the AVX2 kernel in `CKernels`, so per-frame GEMMs at small row
+/// counts do not re-pack it on every call as OpenBLAS must. On CPUs without
+/// AVX-512F or AVX2+FMA it keeps the plain layout and calls `cblas_sgemm`.
+public struct PackedLinear: Sendable {
+  public let outFeatures: Int
+  public let inFeatures: Int
+  /// Packed panels, or the plain (out, in) weight on the fallback path.
+  private let storage: [Float]
+  public let isPacked: Bool
+
+  /// Whether this CPU runs the packed kernels.
+  public static let packedSupported: Bool = ckernels_packed_supported() != 0
+
+  /// Testing: run the AVX2 kernel even where AVX-512 is available, so both are exercised.
+  public static func limitToAVX2(_ limit: Bool) { ckernels_limit_to_avx2(limit ? 1 : 0) }
+
+  public init(weight: [Float], outFeatures: Int, inFeatures: Int, pack: Bool = PackedLinear.packedSupported) {
+    precondition(weight.count == outFeatures * inFeatures, "weight must be (out, in)")
+    self.outFeatures = outFeatures
+    self.inFeatures = inFeatures
+    isPacked = pack && Self.packedSupported
+    if isPacked {
+      let width = Int(CKERNELS_PANEL)
+      let panels = (outFeatures + width - 1) / width
+      var packed = [Float](repeating: 0, count: panels * width * inFeatures)
+      packed.withUnsafeMutableBufferPointer { ckernels_pack(weight, outFeatures, inFeatures, $0.baseAddress!) }
+      storage = packed
+    } else {
+      storage = weight
+    }
+  }
+
+  /// y (rows, out) = x (rows, in) · Wᵀ (+ bias) (+ y when `accumulate`), split
+  /// over `BLAS.threads` threads by column panels.
+  public func apply(
+    _ x: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?, accumulate: Bool = false,
+    into y: UnsafeMutablePointer<Float>
+  ) {
+    guard isPacked else {
+      storage.withUnsafeBufferPointer { w in
+        if accumulate {
+          BLAS.linearAdding(
+            x, rows: rows, inFeatures: inFeatures, weight: w.baseAddress!, outFeatures: outFeatures, bias: bias, into: y
+          )
+        } else {
+          BLAS.linear(
+            x, rows: rows, inFeatures: inFeatures, weight: w.baseAddress!, outFeatures: outFeatures, bias: bias, into: y
+          )
+        }
+      }
+      return
+    }
+    let panels = (outFeatures + Int(CKERNELS_PANEL) - 1) / Int(CKERNELS_PANEL)
+    let threads = min(max(BLAS.threads, 1), panels)
+    storage.withUnsafeBufferPointer { packed in
+      let base = packed.baseAddress!
+      if threads == 1 {
+        ckernels_packed_linear(x, rows, inFeatures, base, outFeatures, bias, accumulate ? 1 : 0, y, 0, panels)
+        return
+      }
+      // Raw addresses cross into the worker closures; each thread writes its own columns.
+      let (xAddress, yAddress, biasAddress, wAddress) = (
+        UInt(bitPattern: x), UInt(bitPattern: y), UInt(bitPattern: bias), UInt(bitPattern: base)
+      )
+      let (inFeatures, outFeatures) = (self.inFeatures, self.outFeatures)
+      DispatchQueue.concurrentPerform(iterations: threads) { part in
+        let begin = panels * part / threads
+        let end = panels * (part + 1) / threads
+        ckernels_packed_linear(
+          UnsafePointer(bitPattern: xAddress), rows, inFeatures, UnsafePointer(bitPattern: wAddress), outFeatures,
+          UnsafePointer(bitPattern: biasAddress), accumulate ? 1 : 0, UnsafeMutablePointer(bitPattern: yAddress), begin,
+          end)
+      }
+    }
+  }
+}

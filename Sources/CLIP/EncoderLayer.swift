@@ -77,7 +77,7 @@ struct EncoderLayer: Sendable {
   ) {
     let h = tower.hiddenSize
     let rows = batch * length
-    let threads = max(BLAS.threads, 1)
+    let threads = Parallelism.threads
     scratch.reserve(rows: rows, length: length, threads: threads, tower: tower)
     scratch.withBuffers { normed, qkvOut, attention, hidden, scores in
       LayerNorm.apply(
@@ -92,10 +92,14 @@ struct EncoderLayer: Sendable {
         x, rows: rows, columns: h, weight: norm2Weight, bias: norm2Bias, eps: tower.layerNormEps, into: normed)
       let i = tower.intermediateSize
       fc1.apply(normed, rows: rows, bias: fc1Bias, into: hidden)
-      let activations = UnsafeMutableBufferPointer(start: hidden, count: rows * i)
-      switch tower.activation {
-      case .quickGELU: FastMath.quickGELU(activations)
-      case .gelu: FastMath.gelu(activations)
+      let (address, activation) = (UInt(bitPattern: hidden), tower.activation)
+      Parallelism.split(rows) { range in
+        let part = UnsafeMutableBufferPointer(
+          start: UnsafeMutablePointer<Float>(bitPattern: address)! + range.lowerBound * i, count: range.count * i)
+        switch activation {
+        case .quickGELU: FastMath.quickGELU(part)
+        case .gelu: FastMath.gelu(part)
+        }
       }
       fc2.apply(hidden, rows: rows, bias: fc2Bias, accumulate: true, into: x)
     }

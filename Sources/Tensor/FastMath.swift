@@ -8,7 +8,7 @@
 /// polynomial; max relative error ≈ 2e-7 on [-87, 88]). `Reference` holds the
 /// libm versions the tests compare against.
 public enum FastMath {
-  @inline(__always)
+  @inlinable @inline(__always)
   public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
     // pointwiseMin/Max and the magic-number rounding keep every step a
     // vector instruction (`clamped` and `rounded` fall back to lane loops).
@@ -55,7 +55,7 @@ public enum FastMath {
   }
 
   /// erf by Abramowitz & Stegun 7.1.26 (|error| ≤ 1.5e-7), eight lanes at a time.
-  @inline(__always)
+  @inlinable @inline(__always)
   public static func erf(_ x: SIMD8<Float>) -> SIMD8<Float> {
     let a = x.replacing(with: -x, where: x .< 0)
     let t = 1 / (1 + 0.327_591_1 * a)

@@ -1,6 +1,4 @@
 import CKernels
-import COpenBLAS
-import Dispatch
 
 /// A linear layer's weight (out, in), packed once at load into 32-column
 /// panels for the AVX2 kernel in `CKernels`, so per-frame GEMMs at small row
@@ -36,7 +34,7 @@ public struct PackedLinear: Sendable {
   }
 
   /// y (rows, out) = x (rows, in) · Wᵀ (+ bias) (+ y when `accumulate`), split
-  /// over `BLAS.threads` threads by column panels.
+  /// over `Parallelism.threads` by column panels.
   public func apply(
     _ x: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?, accumulate: Bool = false,
     into y: UnsafeMutablePointer<Float>
@@ -56,25 +54,16 @@ public struct PackedLinear: Sendable {
       return
     }
     let panels = (outFeatures + Int(CKERNELS_PANEL) - 1) / Int(CKERNELS_PANEL)
-    let threads = min(max(BLAS.threads, 1), panels)
     storage.withUnsafeBufferPointer { packed in
-      let base = packed.baseAddress!
-      if threads == 1 {
-        ckernels_packed_linear(x, rows, inFeatures, base, outFeatures, bias, accumulate ? 1 : 0, y, 0, panels)
-        return
-      }
-      // Raw addresses cross into the worker closures; each thread writes its own columns.
-      let (xAddress, yAddress, biasAddress, wAddress) = (
-        UInt(bitPattern: x), UInt(bitPattern: y), UInt(bitPattern: bias), UInt(bitPattern: base)
-      )
+      // Raw addresses cross into the worker closures; each part writes its own columns.
+      let (xAddress, yAddress, biasAddress) = (UInt(bitPattern: x), UInt(bitPattern: y), UInt(bitPattern: bias))
+      let wAddress = UInt(bitPattern: packed.baseAddress!)
       let (inFeatures, outFeatures) = (self.inFeatures, self.outFeatures)
-      DispatchQueue.concurrentPerform(iterations: threads) { part in
-        let begin = panels * part / threads
-        let end = panels * (part + 1) / threads
+      Parallelism.split(panels) { range in
         ckernels_packed_linear(
           UnsafePointer(bitPattern: xAddress), rows, inFeatures, UnsafePointer(bitPattern: wAddress), outFeatures,
-          UnsafePointer(bitPattern: biasAddress), accumulate ? 1 : 0, UnsafeMutablePointer(bitPattern: yAddress), begin,
-          end)
+          UnsafePointer(bitPattern: biasAddress), accumulate ? 1 : 0, UnsafeMutablePointer(bitPattern: yAddress),
+          range.lowerBound, range.upperBound)
       }
     }
   }

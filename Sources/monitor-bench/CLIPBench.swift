@@ -31,7 +31,7 @@ struct CLIPBench: ParsableCommand {
         sourceWidth: 224, sourceHeight: 224)
     }
     for threadCount in threads {
-      BLAS.threads = threadCount
+      Parallelism.threads = threadCount
       for batch in batches {
         let inputs = (0..<batch).map { frames[$0 % frames.count] }
         _ = encoder.encode(inputs)  // warm-up: buffers sized, caches warm
@@ -45,7 +45,7 @@ struct CLIPBench: ParsableCommand {
     var text = TextEncoder(random: config, seed: 2)
     let ids: [Int32] = [49406] + (0..<10).map { Int32(320 + $0) } + [49407] + [Int32](repeating: 49407, count: 65)
     for threadCount in threads {
-      BLAS.threads = threadCount
+      Parallelism.threads = threadCount
       _ = text.encode(ids: ids)
       let started = DispatchTime.now().uptimeNanoseconds
       for _ in 0..<10 { _ = text.encode(ids: ids) }

@@ -14,11 +14,11 @@ struct MambaBench: ParsableCommand {
   @Option(help: "Steps for the long run (RSS and time at the end).")
   var longSteps = 1_000_000
 
-  @Option(help: "OpenBLAS threads.")
+  @Option(help: "Threads (the step is too small to split; this pins OpenBLAS).")
   var threads = 1
 
   func run() throws {
-    BLAS.threads = threads
+    Parallelism.threads = threads
     print("Mamba recurrent step (d_state 16, d_conv 4), \(threads) thread(s), random weights")
     print(row("configuration", "µs/step", "state bytes"))
     for (width, expand) in [(512, 1), (512, 2), (768, 1), (768, 2)] {
@@ -91,7 +91,7 @@ struct MambaBench: ParsableCommand {
   private func mib(_ bytes: Int) -> String { String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
   private func row(_ columns: String...) -> String {
     columns.enumerated().map {
-      $0.offset == 0 ? $0.element.padding(toLength: 30, withPad: " ", startingAt: 0) : $0.element.leftPadded(16)
+      $0.offset == 0 ? $0.element.padding(toLength: 40, withPad: " ", startingAt: 0) : $0.element.leftPadded(16)
     }
     .joined()
   }

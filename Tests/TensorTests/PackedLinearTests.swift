@@ -24,7 +24,7 @@ import Testing
       defer { PackedLinear.limitToAVX2(false) }
       let layer = PackedLinear(weight: w, outFeatures: outFeatures, inFeatures: inFeatures, pack: pack)
       for threads in [1, 2] {
-        BLAS.threads = threads
+        Parallelism.threads = threads
         var y = [Float](repeating: .nan, count: rows * outFeatures)
         layer.apply(x, rows: rows, bias: bias, into: &y)
         #expect(
@@ -38,7 +38,7 @@ import Testing
         #expect(zip(accumulated, expectedAccumulated).allSatisfy { abs($0 - $1) <= tolerance })
       }
     }
-    BLAS.threads = 1
+    Parallelism.threads = 1
   }
 
   @Test func thisMachineRunsThePackedKernel() {

@@ -1,0 +1,34 @@
+import CLIP
+import Foundation
+import ModelIO
+import TestSupport
+import Testing
+
+/// On demand, not in CI: the full ViT-B/32 architecture with random weights,
+/// made by `tools/make_clip_fixtures.sh --full DIR` (about 600 MB), compared
+/// with transformers the same way as the tiny checkpoints. Run with
+/// `MONITOR_CLIP_FULL_DIR=DIR swift test -c release --filter FullArchitectureTests`.
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["MONITOR_CLIP_FULL_DIR"] != nil))
+struct FullArchitectureTests {
+  @Test func vitB32MatchesTransformers() throws {
+    let directory = ProcessInfo.processInfo.environment["MONITOR_CLIP_FULL_DIR"]!
+    var model = try CLIPModel(directory: directory)
+    #expect(model.config == CLIPConfig.vitB32)
+    let json = try JSONDecoder().decode(
+      CLIPModelTests.Reference.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/reference.json")))
+    let reference = try SafeTensors(path: directory + "/reference.safetensors")
+    let frames = try CLIPModelTests.frames(reference, size: 224)
+    let images = try reference.tensor("image_embeds")
+    let dim = images.shape[1]
+    for (i, embedding) in model.embed(frames: frames).enumerated() {
+      let (maxAbs, cosine) = CLIPModelTests.check(embedding, images.scalars[(i * dim)..<((i + 1) * dim)])
+      #expect(maxAbs <= 1e-4 && cosine >= 0.99999, "image \(i): max abs \(maxAbs), cosine \(cosine)")
+    }
+    let texts = try reference.tensor("text_embeds")
+    for (i, text) in json.texts.enumerated() {
+      #expect(model.tokenizer.encode(text) == json.input_ids[i])
+      let (maxAbs, cosine) = CLIPModelTests.check(model.embed(text: text), texts.scalars[(i * dim)..<((i + 1) * dim)])
+      #expect(maxAbs <= 1e-4 && cosine >= 0.99999, "text \(i): max abs \(maxAbs), cosine \(cosine)")
+    }
+  }
+}

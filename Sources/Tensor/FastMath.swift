@@ -10,9 +10,11 @@
 public enum FastMath {
   @inlinable @inline(__always)
   public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    // pointwiseMin/Max and the magic-number rounding keep every step a
-    // vector instruction (`clamped` and `rounded` fall back to lane loops).
-    let x = pointwiseMin(pointwiseMax(x, SIMD8(repeating: -87.3)), SIMD8(repeating: 88.3))
+    // Masked selects and the magic-number rounding keep every step a vector
+    // instruction (`clamped`, `rounded` and even `pointwiseMin` end up as calls).
+    let low = SIMD8<Float>(repeating: -87.3)
+    let high = SIMD8<Float>(repeating: 88.3)
+    let x = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
     // n = round(x / ln2) via 1.5·2²³, whose low mantissa bits then hold n.
     let magic = SIMD8<Float>(repeating: 12_582_912)
     let shifted = x * 1.442_695_04 + magic

@@ -35,6 +35,8 @@ let package = Package(
     .target(name: "Mamba", dependencies: ["Tensor", "ModelIO"], swiftSettings: strict),
     // CLIP: BPE tokenizer, preprocessing, ViT image and text towers, projections.
     .target(name: "CLIP", dependencies: ["Core", "Tensor", "ModelIO"], swiftSettings: strict),
+    // Rules: model and validation, calibrated matcher, episode/cooldown state machine.
+    .target(name: "Rules", dependencies: ["Core"], swiftSettings: strict),
     // Frame sources, decode, sampling, motion gate, JPEG, reconnect.
     .target(name: "Video", dependencies: ["Core", "CFFmpeg"], swiftSettings: strict),
     // Test doubles and helpers that drive real processes (RTSP server, ffmpeg CLI).
@@ -61,6 +63,7 @@ let package = Package(
       swiftSettings: strict),
     .testTarget(
       name: "CLIPTests", dependencies: ["CLIP", "Core", "ModelIO", "Tensor", "TestSupport"], swiftSettings: strict),
+    .testTarget(name: "RulesTests", dependencies: ["Rules", "Core", "TestSupport"], swiftSettings: strict),
     .testTarget(name: "CShimTests", dependencies: ["CFFmpeg", "COpenBLAS", "CMosquitto"], swiftSettings: strict),
   ]
 )

@@ -1,0 +1,65 @@
+/// A strict reader for the TOML that monitor's config and rule files use:
+/// comments, `key = value`, `[table]`, `[[array.of.tables]]`, basic and
+/// literal strings, integers, floats, booleans and arrays. Every value keeps
+/// its line so errors can say where. Inline tables, dates and dotted keys are
+/// refused with a message rather than misread. Pure; no Foundation.
+public enum TOMLValue: Sendable, Equatable {
+  case string(String)
+  case integer(Int)
+  case float(Double)
+  case boolean(Bool)
+  case array([TOMLValue])
+  case table(TOMLTable)
+  case tables([TOMLTable])
+
+  public var typeName: String {
+    switch self {
+    case .string: return "a string"
+    case .integer: return "an integer"
+    case .float: return "a number"
+    case .boolean: return "true or false"
+    case .array: return "an array"
+    case .table: return "a table"
+    case .tables: return "an array of tables"
+    }
+  }
+}
+
+/// Keys in file order with the line each was set on.
+public struct TOMLTable: Sendable, Equatable {
+  public struct Entry: Sendable, Equatable {
+    public var key: String
+    public var value: TOMLValue
+    public var line: Int
+  }
+  public private(set) var entries: [Entry] = []
+  /// Line of the `[header]` (0 for the root table).
+  public var line: Int
+
+  public init(line: Int = 0) { self.line = line }
+
+  public subscript(key: String) -> Entry? { entries.first { $0.key == key } }
+
+  mutating func set(_ key: String, _ value: TOMLValue, line: Int) {
+    entries.append(Entry(key: key, value: value, line: line))
+  }
+
+  mutating func update(_ key: String, _ body: (inout TOMLValue) -> Void) {
+    guard let index = entries.firstIndex(where: { $0.key == key }) else { return }
+    body(&entries[index].value)
+  }
+}
+
+public struct TOMLError: Error, Sendable, Equatable, CustomStringConvertible {
+  public var line: Int
+  public var message: String
+  public var description: String { "line \(line): \(message)" }
+}
+
+extension TOMLTable {
+  /// Parses a whole document.
+  public static func parse(_ text: String) throws(TOMLError) -> TOMLTable {
+    var parser = TOMLParser(text)
+    return try parser.document()
+  }
+}

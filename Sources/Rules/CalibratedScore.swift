@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// A rule's calibrated score for one embedding (DESIGN.md "Calibration").
+/// Raw CLIP cosines cluster tightly and drift with light and scene, so the
+/// score is the softmax probability, at the model's logit scale, of the
+/// rule's prototype (its phrasings' — and example images' — embeddings
+/// averaged) against each negative phrasing and each generic background
+/// prompt. A smoothing window (median of the last few scores, as Frigate does
+/// for detector scores) removes single-frame spikes. Pure.
+public struct CalibratedScore: Sendable {
+  /// L2-normalised mean of the positive embeddings.
+  public let prototype: [Float]
+  /// Negatives then backgrounds, each L2-normalised.
+  public let contrasts: [[Float]]
+  public let logitScale: Float
+
+  /// `positives`: embeddings of the phrasings (each itself a prompt-ensemble
+  /// average, if the caller uses templates) and example images.
+  public init(positives: [[Float]], negatives: [[Float]], backgrounds: [[Float]], logitScale: Float) {
+    precondition(!positives.isEmpty, "a rule needs at least one positive embedding")
+    prototype = Self.normalisedMean(positives)
+    contrasts = (negatives + backgrounds).map { Self.normalisedMean([$0]) }
+    self.logitScale = logitScale
+  }
+
+  /// Probability (0–1) that `embedding` matches the rule rather than a contrast.
+  public func score(_ embedding: [Float]) -> Double {
+    let unit = Self.normalisedMean([embedding])
+    let positive = Double(logitScale) * Self.dot(unit, prototype)
+    let logits = contrasts.map { Double(logitScale) * Self.dot(unit, $0) }
+    let top = max(positive, logits.max() ?? positive)
+    let numerator = exp(positive - top)
+    let denominator = logits.reduce(numerator) { $0 + exp($1 - top) }
+    return numerator / denominator
+  }
+
+  static func dot(_ a: [Float], _ b: [Float]) -> Double {
+    precondition(a.count == b.count, "embedding sizes differ: \(a.count) vs \(b.count)")
+    var total = 0.0
+    for i in a.indices { total += Double(a[i]) * Double(b[i]) }
+    return total
+  }
+
+  /// Mean of the vectors, scaled to unit length (zero stays zero).
+  static func normalisedMean(_ vectors: [[Float]]) -> [Float] {
+    var mean = [Double](repeating: 0, count: vectors[0].count)
+    for vector in vectors {
+      precondition(vector.count == mean.count, "embedding sizes differ")
+      for i in vector.indices { mean[i] += Double(vector[i]) }
+    }
+    let norm = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    return mean.map { norm > 0 ? Float($0 / norm) : 0 }
+  }
+}
+
+/// Median of the last `window` scores.
+public struct ScoreSmoother: Sendable {
+  public let window: Int
+  private var recent: [Double] = []
+
+  public init(window: Int = 3) {
+    precondition(window >= 1)
+    self.window = window
+  }
+
+  public mutating func add(_ score: Double) -> Double {
+    recent.append(score)
+    if recent.count > window { recent.removeFirst() }
+    let sorted = recent.sorted()
+    return sorted.count % 2 == 1
+      ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+  }
+}

@@ -1,0 +1,137 @@
+import Core
+
+/// A standing text rule, one TOML file in the rules directory:
+///
+///     id = "person-falls"
+///     text = ["a person falling down", "someone collapsing on the floor"]
+///     negatives = ["a person sitting down", "a person lying in bed"]
+///     cameras = ["hallway"]        # empty or absent: every camera
+///     threshold = 0.6              # calibrated score 0–1 that opens an episode
+///     min_duration = 1.0           # seconds above threshold before `new`
+///     cooldown = 60                # seconds after `end` before the next `new`
+///     horizon = 2                  # seconds of temporal context: 0.5, 2, 8 or 30
+///     enabled = true
+///     examples = ["/etc/monitor/examples/fall.jpg"]
+public struct Rule: Sendable, Equatable {
+  public var id: String
+  /// One or more phrasings of what to detect (their embeddings are averaged).
+  public var text: [String]
+  /// Contrast phrasings: what it must not be mistaken for.
+  public var negatives: [String] = []
+  /// Camera names; empty means every camera.
+  public var cameras: [String] = []
+  public var threshold: Double = 0.5
+  public var minDuration: Double = 1
+  public var cooldown: Double = 60
+  /// Seconds of temporal context the score looks at (one of `Rule.horizons`).
+  public var horizon: Double = 2
+  public var enabled = true
+  /// Image files whose embeddings join the phrasings.
+  public var examples: [String] = []
+
+  public static let horizons: [Double] = [0.5, 2, 8, 30]
+  public static let keys = [
+    "id", "text", "negatives", "cameras", "threshold", "min_duration", "cooldown", "horizon", "enabled", "examples",
+  ]
+
+  public init(id: String, text: [String]) {
+    self.id = id
+    self.text = text
+  }
+
+  /// Whether this rule watches `camera`.
+  public func applies(to camera: String) -> Bool { enabled && (cameras.isEmpty || cameras.contains(camera)) }
+
+  /// Parses and validates a rule file's text; `file` names it in errors.
+  public init(toml: String, file: String) throws(ConfigError) {
+    let table: TOMLTable
+    do {
+      table = try TOMLTable.parse(toml)
+    } catch {
+      throw ConfigError(file: file, line: error.line, error.message)
+    }
+    try table.requireKnownKeys(Self.keys, file: file)
+    guard let id = try table.string("id", file: file) else { throw ConfigError(file: file, line: 0, "missing 'id'") }
+    guard let text = try table.strings("text", file: file) else {
+      throw ConfigError(file: file, line: 0, "missing 'text' (what to detect, e.g. text = \"a person falls down\")")
+    }
+    self.init(id: id, text: text)
+    negatives = try table.strings("negatives", file: file) ?? []
+    cameras = try table.strings("cameras", file: file) ?? []
+    threshold = try table.number("threshold", file: file) ?? threshold
+    minDuration = try table.number("min_duration", file: file) ?? minDuration
+    cooldown = try table.number("cooldown", file: file) ?? cooldown
+    horizon = try table.number("horizon", file: file) ?? horizon
+    enabled = try table.boolean("enabled", file: file) ?? enabled
+    examples = try table.strings("examples", file: file) ?? []
+    try validate(file: file, lines: table)
+  }
+
+  /// Checks every field; the message says what to fix.
+  public func validate(file: String, lines table: TOMLTable = TOMLTable()) throws(ConfigError) {
+    func line(_ key: String) -> Int { table[key]?.line ?? 0 }
+    guard Self.isValidID(id) else {
+      throw ConfigError(
+        file: file, line: line("id"),
+        "id '\(id)' must be 1–64 characters of a–z, 0–9, '-' and '_' (it names MQTT topics)")
+    }
+    guard !text.isEmpty, text.allSatisfy({ !$0.allSatisfy(\.isWhitespace) }) else {
+      throw ConfigError(file: file, line: line("text"), "text must have at least one non-empty phrasing")
+    }
+    guard negatives.allSatisfy({ !$0.allSatisfy(\.isWhitespace) }) else {
+      throw ConfigError(file: file, line: line("negatives"), "negatives must not contain empty phrasings")
+    }
+    guard threshold > 0 && threshold < 1 else {
+      throw ConfigError(
+        file: file, line: line("threshold"), "threshold must be between 0 and 1 (exclusive), got \(threshold)")
+    }
+    guard minDuration >= 0 && minDuration <= 3600 else {
+      throw ConfigError(
+        file: file, line: line("min_duration"), "min_duration must be 0…3600 seconds, got \(minDuration)")
+    }
+    guard cooldown >= 0 && cooldown <= 86_400 else {
+      throw ConfigError(file: file, line: line("cooldown"), "cooldown must be 0…86400 seconds, got \(cooldown)")
+    }
+    guard Self.horizons.contains(horizon) else {
+      throw ConfigError(
+        file: file, line: line("horizon"),
+        "horizon must be one of \(Self.horizons.map { $0 == $0.rounded() ? String(Int($0)) : String($0) }.joined(separator: ", ")) seconds, got \(horizon)"
+      )
+    }
+  }
+
+  public static func isValidID(_ id: String) -> Bool {
+    (1...64).contains(id.count)
+      && id.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }
+  }
+
+  /// The rule as a TOML file (what `monitor add-rule` writes).
+  public var toml: String {
+    func quoted(_ s: String) -> String {
+      var out = "\""
+      for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        default: out.unicodeScalars.append(scalar)
+        }
+      }
+      return out + "\""
+    }
+    func list(_ items: [String]) -> String { "[" + items.map(quoted).joined(separator: ", ") + "]" }
+    func number(_ value: Double) -> String {
+      value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+    var lines = ["id = \(quoted(id))", "text = \(list(text))"]
+    if !negatives.isEmpty { lines.append("negatives = \(list(negatives))") }
+    if !cameras.isEmpty { lines.append("cameras = \(list(cameras))") }
+    lines += [
+      "threshold = \(number(threshold))", "min_duration = \(number(minDuration))", "cooldown = \(number(cooldown))",
+      "horizon = \(number(horizon))", "enabled = \(enabled)",
+    ]
+    if !examples.isEmpty { lines.append("examples = \(list(examples))") }
+    return lines.joined(separator: "\n") + "\n"
+  }
+}

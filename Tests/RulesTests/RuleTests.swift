@@ -1,0 +1,69 @@
+import Core
+import Foundation
+import Rules
+import TestSupport
+import Testing
+
+@Suite struct RuleTests {
+  @Test func everyExampleInRulesDirectoryLoads() throws {
+    let directory = Repository.root.appendingPathComponent("rules")
+    let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".toml") }
+    #expect(files.count >= 4)
+    var ids: Set<String> = []
+    for file in files {
+      let path = directory.appendingPathComponent(file).path
+      let rule = try Rule(toml: try String(contentsOfFile: path, encoding: .utf8), file: path)
+      #expect(rule.id + ".toml" == file, "file name should be the id")
+      ids.insert(rule.id)
+    }
+    #expect(ids.count == files.count)
+  }
+
+  @Test func defaultsAndRoundTripThroughTOML() throws {
+    let rule = try Rule(toml: "id = \"x\"\ntext = \"a dog\"\n", file: "x.toml")
+    #expect(rule.text == ["a dog"] && rule.negatives.isEmpty && rule.cameras.isEmpty && rule.enabled)
+    #expect(rule.threshold == 0.5 && rule.minDuration == 1 && rule.cooldown == 60 && rule.horizon == 2)
+    var full = Rule(id: "fall", text: ["a \"quoted\" fall", "line\nbreak"])
+    full.negatives = ["sitting"]
+    full.cameras = ["hall", "stairs"]
+    full.threshold = 0.65
+    full.minDuration = 1.5
+    full.horizon = 0.5
+    full.enabled = false
+    full.examples = ["/etc/monitor/fall.jpg"]
+    #expect(try Rule(toml: full.toml, file: "fall.toml") == full)
+    #expect(full.applies(to: "hall") == false)
+    full.enabled = true
+    #expect(full.applies(to: "hall") && !full.applies(to: "garage"))
+  }
+
+  @Test(arguments: [
+    ("text = \"a\"", "r.toml: missing 'id'"),
+    ("id = \"x\"", "r.toml: missing 'text' (what to detect, e.g. text = \"a person falls down\")"),
+    (
+      "id = \"X Y\"\ntext = \"a\"",
+      "r.toml:1: id 'X Y' must be 1–64 characters of a–z, 0–9, '-' and '_' (it names MQTT topics)"
+    ),
+    ("id = \"x\"\ntext = [\"  \"]", "r.toml:2: text must have at least one non-empty phrasing"),
+    ("id = \"x\"\ntext = \"a\"\nthreshold = 1.5", "r.toml:3: threshold must be between 0 and 1 (exclusive), got 1.5"),
+    ("id = \"x\"\ntext = \"a\"\nthreshold = \"high\"", "r.toml:3: 'threshold' must be a number, not a string"),
+    ("id = \"x\"\ntext = \"a\"\nhorizon = 5", "r.toml:3: horizon must be one of 0.5, 2, 8, 30 seconds, got 5.0"),
+    ("id = \"x\"\ntext = \"a\"\nmin_duration = -1", "r.toml:3: min_duration must be 0…3600 seconds, got -1.0"),
+    ("id = \"x\"\ntext = \"a\"\ncooldown = 1e9", "r.toml:3: cooldown must be 0…86400 seconds, got 1000000000.0"),
+    ("id = \"x\"\ntext = [1]", "r.toml:2: 'text' must be a string or an array of strings, not an array"),
+    ("id = \"x\"\ntext = \"a\"\nenabled = 1", "r.toml:3: 'enabled' must be true or false, not an integer"),
+    (
+      "id = \"x\"\ntext = \"a\"\ncamera = [\"a\"]",
+      "r.toml:3: unknown key 'camera' (did you mean 'cameras'?); valid keys: id, text, negatives, cameras, threshold, min_duration, cooldown, horizon, enabled, examples"
+    ),
+    ("id = \"x\"\ntext = \"a", "r.toml:2: unterminated string"),
+  ])
+  func brokenFilesSayWhatAndWhere(text: String, message: String) {
+    do {
+      _ = try Rule(toml: text, file: "r.toml")
+      Issue.record("accepted: \(text)")
+    } catch {
+      #expect(error.description == message)
+    }
+  }
+}

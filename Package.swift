@@ -39,12 +39,19 @@ let package = Package(
     .target(name: "Rules", dependencies: ["Core"], swiftSettings: strict),
     // Frame sources, decode, sampling, motion gate, JPEG, reconnect.
     .target(name: "Video", dependencies: ["Core", "CFFmpeg"], swiftSettings: strict),
+    // The daemon: configuration, rule store, per-camera pipeline, inference workers.
+    .target(
+      name: "MonitorKit", dependencies: ["Core", "Video", "CLIP", "Mamba", "Rules", "ModelIO", "Tensor"],
+      swiftSettings: strict),
     // Test doubles and helpers that drive real processes (RTSP server, ffmpeg CLI).
     .target(name: "TestSupport", dependencies: ["Core"], swiftSettings: strict),
 
     .executableTarget(
       name: "monitor",
-      dependencies: ["Core", "Video", "CLIP", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+      dependencies: [
+        "Core", "Video", "CLIP", "Rules", "MonitorKit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
       swiftSettings: strict),
     .executableTarget(
       name: "monitor-bench",
@@ -64,6 +71,9 @@ let package = Package(
     .testTarget(
       name: "CLIPTests", dependencies: ["CLIP", "Core", "ModelIO", "Tensor", "TestSupport"], swiftSettings: strict),
     .testTarget(name: "RulesTests", dependencies: ["Rules", "Core", "TestSupport"], swiftSettings: strict),
+    .testTarget(
+      name: "MonitorKitTests", dependencies: ["MonitorKit", "Core", "Rules", "Video", "TestSupport"],
+      swiftSettings: strict),
     .testTarget(name: "CShimTests", dependencies: ["CFFmpeg", "COpenBLAS", "CMosquitto"], swiftSettings: strict),
   ]
 )

@@ -18,7 +18,10 @@ struct Monitor: ParsableCommand {
         monitor embed --model /var/lib/monitor/clip --text "a person falls" --image still.jpg
       """,
     version: version,
-    subcommands: [Probe.self, Embed.self, Version.self]
+    subcommands: [
+      AddRule.self, RemoveRule.self, ListRules.self, EnableRule.self, DisableRule.self, CheckConfig.self, Probe.self,
+      Embed.self, Version.self,
+    ]
   )
 }
 

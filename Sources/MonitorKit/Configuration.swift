@@ -1,0 +1,233 @@
+import Core
+import Foundation
+import Video
+
+/// `/etc/monitor/monitor.toml`: cameras, models, rules, state, threads, MQTT.
+/// Strict: an unknown key is an error naming the key, its line and the
+/// closest valid key; every field has a default (see `systemd/monitor.toml`
+/// for the commented example); cross-field checks say what to fix.
+public struct Configuration: Sendable, Equatable {
+  public struct Camera: Sendable, Equatable {
+    /// Names MQTT topics and log lines: a–z, 0–9, '-', '_'.
+    public var name: String
+    /// rtsp://, rtsps://, v4l2:/dev/videoN, lavfi:GRAPH, file:PATH or a path.
+    public var url: String
+    /// Frames per second to embed.
+    public var fps: Double = 2
+    /// Skip embedding frames that did not change.
+    public var motion = true
+    /// Fraction of the 32×32 motion thumbnail that must change (0–1).
+    public var motionThreshold = 0.005
+    public var transport: RTSPTransport = .tcp
+    public var enabled = true
+    /// Files only: start again at the end.
+    public var loop = false
+    public var line = 0
+
+    public static let keys = ["name", "url", "fps", "motion", "motion_threshold", "transport", "enabled", "loop"]
+  }
+
+  public struct MQTT: Sendable, Equatable {
+    public var host = "localhost"
+    public var port = 1883
+    /// Topics are `<prefix>/<node>/…`.
+    public var prefix = "monitor"
+    public var qos = 1
+    public var clientID: String?
+    public var username: String?
+    /// File holding the password (or `password` under `$CREDENTIALS_DIRECTORY`).
+    public var passwordFile: String?
+    public var tlsCA: String?
+    public var tlsCert: String?
+    public var tlsKey: String?
+    public var keepalive = 30
+
+    public static let keys = [
+      "host", "port", "prefix", "qos", "client_id", "username", "password_file", "tls_ca", "tls_cert", "tls_key",
+      "keepalive",
+    ]
+  }
+
+  /// Node name in MQTT topics (default: the host name).
+  public var node: String
+  public var rulesDirectory = "/etc/monitor/rules.d"
+  public var stateDirectory = "/var/lib/monitor"
+  /// Inference threads (default: the number of cores).
+  public var threads: Int
+  /// CLIP model directory; nil uses the embedded default model.
+  public var clipModel: String?
+  /// TemporalAdapter weights; nil uses the training-free multi-horizon pooling.
+  public var temporalModel: String?
+  public var mqtt = MQTT()
+  public var cameras: [Camera] = []
+
+  public static let keys = ["node", "rules_dir", "state_dir", "threads", "model", "mqtt", "cameras"]
+  public static let modelKeys = ["clip", "temporal"]
+
+  public init(node: String = Configuration.hostName, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    self.node = node
+    self.threads = threads
+  }
+
+  public static var hostName: String {
+    let name = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "monitor"
+    return name.lowercased().filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
+  }
+
+  /// Reads and validates the file at `path`.
+  public init(contentsOf path: String) throws(ConfigError) {
+    guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+      throw ConfigError(file: path, line: 0, "cannot read the configuration (missing or not UTF-8)")
+    }
+    try self.init(toml: text, file: path)
+  }
+
+  public init(toml: String, file: String) throws(ConfigError) {
+    self.init()
+    let table: TOMLTable
+    do {
+      table = try TOMLTable.parse(toml)
+    } catch {
+      throw ConfigError(file: file, line: error.line, error.message)
+    }
+    try table.requireKnownKeys(Self.keys, file: file)
+    node = try table.string("node", file: file) ?? node
+    rulesDirectory = try table.string("rules_dir", file: file) ?? rulesDirectory
+    stateDirectory = try table.string("state_dir", file: file) ?? stateDirectory
+    if let threads = try table.number("threads", file: file) { self.threads = Int(threads) }
+    if let model = try Self.section("model", in: table, file: file) {
+      try model.requireKnownKeys(Self.modelKeys, file: file)
+      clipModel = try model.string("clip", file: file).flatMap { $0.isEmpty ? nil : $0 }
+      temporalModel = try model.string("temporal", file: file).flatMap { $0.isEmpty ? nil : $0 }
+    }
+    if let section = try Self.section("mqtt", in: table, file: file) { mqtt = try MQTT(section, file: file) }
+    if let entry = table["cameras"] {
+      guard case .tables(let list) = entry.value else {
+        throw ConfigError(file: file, line: entry.line, "cameras must be [[cameras]] tables")
+      }
+      cameras = try list.map { table throws(ConfigError) in try Camera(table, file: file) }
+    }
+    try validate(file: file, lines: table)
+  }
+
+  private static func section(_ key: String, in table: TOMLTable, file: String) throws(ConfigError) -> TOMLTable? {
+    guard let entry = table[key] else { return nil }
+    guard case .table(let section) = entry.value else {
+      throw ConfigError(file: file, line: entry.line, "'\(key)' must be a [\(key)] table")
+    }
+    return section
+  }
+
+  private func validate(file: String, lines table: TOMLTable) throws(ConfigError) {
+    guard Self.isName(node) else {
+      throw ConfigError(
+        file: file, line: table["node"]?.line ?? 0, "node '\(node)' must be a–z, 0–9, '-' or '_' (it names MQTT topics)"
+      )
+    }
+    guard (1...64).contains(threads) else {
+      throw ConfigError(file: file, line: table["threads"]?.line ?? 0, "threads must be 1…64, got \(threads)")
+    }
+    var seen: [String: Int] = [:]
+    for camera in cameras {
+      if let first = seen[camera.name] {
+        throw ConfigError(
+          file: file, line: camera.line, "camera name '\(camera.name)' is already used on line \(first)")
+      }
+      seen[camera.name] = camera.line
+    }
+  }
+
+  static func isName(_ text: String) -> Bool {
+    (1...64).contains(text.count)
+      && text.unicodeScalars.allSatisfy {
+        ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_"
+      }
+  }
+}
+
+extension Configuration.Camera {
+  init(_ table: TOMLTable, file: String) throws(ConfigError) {
+    try table.requireKnownKeys(Self.keys, file: file)
+    guard let name = try table.string("name", file: file) else {
+      throw ConfigError(file: file, line: table.line, "camera without a name (add name = \"driveway\")")
+    }
+    guard Configuration.isName(name) else {
+      throw ConfigError(
+        file: file, line: table["name"]!.line,
+        "camera name '\(name)' must be a–z, 0–9, '-' or '_' (it names MQTT topics)")
+    }
+    guard let url = try table.string("url", file: file) else {
+      throw ConfigError(file: file, line: table.line, "camera '\(name)' has no url")
+    }
+    do {
+      _ = try SourceSpec(parsing: url)
+    } catch {
+      throw ConfigError(file: file, line: table["url"]!.line, "camera '\(name)': \(error)")
+    }
+    self.init(name: name, url: url)
+    line = table.line
+    fps = try table.number("fps", file: file) ?? fps
+    motion = try table.boolean("motion", file: file) ?? motion
+    motionThreshold = try table.number("motion_threshold", file: file) ?? motionThreshold
+    enabled = try table.boolean("enabled", file: file) ?? enabled
+    loop = try table.boolean("loop", file: file) ?? loop
+    if let text = try table.string("transport", file: file) {
+      guard let transport = RTSPTransport(rawValue: text) else {
+        throw ConfigError(
+          file: file, line: table["transport"]!.line, "transport must be \"tcp\" or \"udp\", got \"\(text)\"")
+      }
+      self.transport = transport
+    }
+    guard fps > 0 && fps <= 30 else {
+      throw ConfigError(
+        file: file, line: table["fps"]?.line ?? line, "camera '\(name)': fps must be above 0 and at most 30, got \(fps)"
+      )
+    }
+    guard motionThreshold >= 0 && motionThreshold <= 1 else {
+      throw ConfigError(
+        file: file, line: table["motion_threshold"]?.line ?? line,
+        "camera '\(name)': motion_threshold must be 0…1 (a fraction of the picture), got \(motionThreshold)")
+    }
+  }
+}
+
+extension Configuration.MQTT {
+  init(_ table: TOMLTable, file: String) throws(ConfigError) {
+    self.init()
+    try table.requireKnownKeys(Self.keys, file: file)
+    host = try table.string("host", file: file) ?? host
+    if let port = try table.number("port", file: file) { self.port = Int(port) }
+    prefix = try table.string("prefix", file: file) ?? prefix
+    if let qos = try table.number("qos", file: file) { self.qos = Int(qos) }
+    clientID = try table.string("client_id", file: file)
+    username = try table.string("username", file: file)
+    passwordFile = try table.string("password_file", file: file)
+    tlsCA = try table.string("tls_ca", file: file)
+    tlsCert = try table.string("tls_cert", file: file)
+    tlsKey = try table.string("tls_key", file: file)
+    if let keepalive = try table.number("keepalive", file: file) { self.keepalive = Int(keepalive) }
+    func line(_ key: String) -> Int { table[key]?.line ?? table.line }
+    guard (1...65535).contains(port) else {
+      throw ConfigError(file: file, line: line("port"), "mqtt port must be 1…65535, got \(port)")
+    }
+    guard (0...2).contains(qos) else {
+      throw ConfigError(file: file, line: line("qos"), "mqtt qos must be 0, 1 or 2, got \(qos)")
+    }
+    guard (5...3600).contains(keepalive) else {
+      throw ConfigError(file: file, line: line("keepalive"), "mqtt keepalive must be 5…3600 seconds, got \(keepalive)")
+    }
+    guard !host.isEmpty else { throw ConfigError(file: file, line: line("host"), "mqtt host must not be empty") }
+    if passwordFile != nil && username == nil {
+      throw ConfigError(file: file, line: line("password_file"), "mqtt password_file needs a username")
+    }
+    if (tlsCert == nil) != (tlsKey == nil) {
+      throw ConfigError(
+        file: file, line: line(tlsCert == nil ? "tls_key" : "tls_cert"),
+        "mqtt tls_cert and tls_key must be given together")
+    }
+    if tlsCert != nil && tlsCA == nil {
+      throw ConfigError(
+        file: file, line: line("tls_cert"), "mqtt tls_cert needs tls_ca (the broker's certificate authority)")
+    }
+  }
+}

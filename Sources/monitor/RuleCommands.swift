@@ -1,0 +1,215 @@
+import ArgumentParser
+import Core
+import Foundation
+import MonitorKit
+import Rules
+
+/// Where the rules live: `--rules-dir`, else the config's `rules_dir`, else the default.
+struct RulesLocation: ParsableArguments {
+  @Option(help: "Configuration file (its rules_dir is used).")
+  var config = "/etc/monitor/monitor.toml"
+
+  @Option(help: "Rules directory (overrides the configuration).")
+  var rulesDir: String?
+
+  func store() throws -> RuleStore {
+    if let rulesDir { return RuleStore(directory: rulesDir) }
+    if FileManager.default.fileExists(atPath: config) {
+      do {
+        return RuleStore(directory: try Configuration(contentsOf: config).rulesDirectory)
+      } catch {
+        throw Failure("\(error)")
+      }
+    }
+    return RuleStore(directory: Configuration().rulesDirectory)
+  }
+}
+
+struct AddRule: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "add-rule",
+    abstract: "Add a standing text rule (a file in the rules directory; a running daemon picks it up within a second).",
+    discussion: """
+      The rule matches when the video looks like TEXT more than like its negatives
+      and generic background scenes (a calibrated score 0–1). Works whether or not
+      the daemon is running.
+
+      Examples:
+        monitor add-rule "a person falls down" --negative "a person sits down" --threshold 0.6
+        monitor add-rule "a car in the driveway" --camera driveway --min-duration 3 --horizon 8
+        monitor add-rule "smoke or fire" --text "flames" --cooldown 300
+      """)
+
+  @Argument(help: "What to detect, in plain words.")
+  var text: String
+
+  @Option(help: "More phrasings of the same thing (repeatable).")
+  var alsoText: [String] = []
+
+  @Option(help: "Rule id (a–z, 0–9, '-', '_'); default: made from the text.")
+  var id: String?
+
+  @Option(help: "Camera the rule applies to (repeatable); default: every camera.")
+  var camera: [String] = []
+
+  @Option(help: "Calibrated score (0–1) that opens an episode.")
+  var threshold = 0.5
+
+  @Option(help: "What it must not be mistaken for (repeatable).")
+  var negative: [String] = []
+
+  @Option(help: "Seconds above the threshold before an alert.")
+  var minDuration = 1.0
+
+  @Option(help: "Seconds after an episode ends before the next may start.")
+  var cooldown = 60.0
+
+  @Option(help: "Seconds of temporal context: 0.5, 2, 8 or 30.")
+  var horizon = 2.0
+
+  @Option(help: "An image of the thing to detect (repeatable); its embedding joins the phrasings.")
+  var exampleImage: [String] = []
+
+  @Flag(help: "Write the rule disabled.")
+  var disabled = false
+
+  @OptionGroup var location: RulesLocation
+
+  func run() throws {
+    let store = try location.store()
+    let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+    guard !trimmed.isEmpty else {
+      throw Failure("the rule text is empty; say what to detect, e.g. \"a person falls down\"")
+    }
+    for image in exampleImage where !FileManager.default.isReadableFile(atPath: image) {
+      throw Failure("\(image): example image missing or unreadable")
+    }
+    var rule = Rule(id: id ?? store.suggestedID(for: trimmed), text: [trimmed] + alsoText)
+    if FileManager.default.fileExists(atPath: store.path(of: rule.id)) {
+      throw Failure(
+        "\(store.path(of: rule.id)): a rule with id '\(rule.id)' exists; remove it first or pick another --id")
+    }
+    rule.negatives = negative
+    rule.cameras = camera
+    rule.threshold = threshold
+    rule.minDuration = minDuration
+    rule.cooldown = cooldown
+    rule.horizon = horizon
+    rule.enabled = !disabled
+    rule.examples = exampleImage.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+    for phrase in rule.text + rule.negatives where phrase.split(separator: " ").count > 60 {
+      logLine("add-rule: warning: \"\(phrase.prefix(40))…\" is long; CLIP reads at most 77 tokens and drops the rest")
+    }
+    do {
+      try store.save(rule)
+    } catch {
+      throw Failure("\(error)")
+    }
+    print("added rule '\(rule.id)' → \(store.path(of: rule.id))")
+  }
+}
+
+struct RemoveRule: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "remove-rule", abstract: "Remove a rule (its open episodes end; Home Assistant entities are removed).")
+
+  @Argument(help: "The rule's id (see `monitor rules`).")
+  var id: String
+
+  @OptionGroup var location: RulesLocation
+
+  func run() throws {
+    do {
+      try location.store().remove(id: id)
+    } catch {
+      throw Failure("\(error)")
+    }
+    print("removed rule '\(id)'")
+  }
+}
+
+struct ListRules: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "rules", abstract: "List the rules: id, text, cameras, threshold, enabled; broken files are reported.")
+
+  @OptionGroup var location: RulesLocation
+
+  func run() throws {
+    let store = try location.store()
+    let contents = store.load()
+    let rows = contents.rules.map { rule in
+      [
+        rule.id, rule.text.joined(separator: " | "), rule.cameras.isEmpty ? "all" : rule.cameras.joined(separator: ","),
+        String(rule.threshold), rule.enabled ? "yes" : "no",
+      ]
+    }
+    print(Table.render(header: ["ID", "TEXT", "CAMERAS", "THRESHOLD", "ENABLED"], rows: rows))
+    for problem in contents.problems { logLine("skipped: \(problem)") }
+    if contents.rules.isEmpty && contents.problems.isEmpty { logLine("no rules in \(store.directory)") }
+  }
+}
+
+struct EnableRule: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "enable", abstract: "Enable a rule.")
+  @Argument(help: "The rule's id.") var id: String
+  @OptionGroup var location: RulesLocation
+  func run() throws { try setEnabled(true, id: id, location: location) }
+}
+
+struct DisableRule: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "disable", abstract: "Disable a rule (kept on disk; open episodes end).")
+  @Argument(help: "The rule's id.") var id: String
+  @OptionGroup var location: RulesLocation
+  func run() throws { try setEnabled(false, id: id, location: location) }
+}
+
+private func setEnabled(_ enabled: Bool, id: String, location: RulesLocation) throws {
+  do {
+    let store = try location.store()
+    var rule = try store.rule(id: id)
+    rule.enabled = enabled
+    try store.save(rule)
+  } catch {
+    throw Failure("\(error)")
+  }
+  print("\(enabled ? "enabled" : "disabled") rule '\(id)'")
+}
+
+struct CheckConfig: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "check-config", abstract: "Validate the configuration and every rule file; exit 1 on any problem.")
+
+  @Argument(help: "Configuration file.")
+  var config = "/etc/monitor/monitor.toml"
+
+  func run() throws {
+    let configuration: Configuration
+    do {
+      configuration = try Configuration(contentsOf: config)
+    } catch {
+      throw Failure("\(error)")
+    }
+    let contents = RuleStore(directory: configuration.rulesDirectory).load()
+    print(
+      "\(config): ok — \(configuration.cameras.count) camera(s), node '\(configuration.node)', mqtt \(configuration.mqtt.host):\(configuration.mqtt.port)"
+    )
+    print("\(configuration.rulesDirectory): \(contents.rules.count) rule(s)")
+    for problem in contents.problems { logLine("\(problem)") }
+    if !contents.problems.isEmpty { throw ExitCode(1) }
+  }
+}
+
+/// Plain aligned text tables for the terminal.
+enum Table {
+  static func render(header: [String], rows: [[String]]) -> String {
+    let all = [header] + rows
+    let widths = header.indices.map { column in all.map { min($0[column].count, 60) }.max() ?? 0 }
+    return all.map { row in
+      row.enumerated().map { column, cell in
+        let text = cell.count > 60 ? String(cell.prefix(59)) + "…" : cell
+        return column == row.count - 1 ? text : text.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+      }.joined(separator: "  ")
+    }.joined(separator: "\n")
+  }
+}

@@ -1,0 +1,78 @@
+import Core
+import Foundation
+import MonitorKit
+import TestSupport
+import Testing
+
+@Suite struct ConfigurationTests {
+  @Test func commentedExampleLoads() throws {
+    let path = Repository.root.appendingPathComponent("systemd/monitor.toml").path
+    let config = try Configuration(contentsOf: path)
+    #expect(config.cameras.map(\.name) == ["driveway", "front-door"])
+    #expect(config.cameras[0].fps == 2 && config.cameras[0].transport == .tcp && config.cameras[0].motion)
+    #expect(config.clipModel == nil && config.temporalModel == nil)
+    #expect(config.mqtt.qos == 1 && config.mqtt.port == 1883 && config.rulesDirectory == "/etc/monitor/rules.d")
+  }
+
+  @Test func emptyFileGivesDefaults() throws {
+    let config = try Configuration(toml: "", file: "m.toml")
+    #expect(config.cameras.isEmpty && config.threads >= 1 && !config.node.isEmpty && config.mqtt.host == "localhost")
+  }
+
+  @Test(arguments: [
+    (
+      "trheads = 2",
+      "m.toml:1: unknown key 'trheads' (did you mean 'threads'?); valid keys: node, rules_dir, state_dir, threads, model, mqtt, cameras"
+    ),
+    ("threads = 0", "m.toml:1: threads must be 1…64, got 0"),
+    ("node = \"Edge 1\"", "m.toml:1: node 'Edge 1' must be a–z, 0–9, '-' or '_' (it names MQTT topics)"),
+    ("[model]\nclip = 3", "m.toml:2: 'clip' must be a string, not an integer"),
+    ("[mqtt]\nport = 70000", "m.toml:2: mqtt port must be 1…65535, got 70000"),
+    ("[mqtt]\nqos = 3", "m.toml:2: mqtt qos must be 0, 1 or 2, got 3"),
+    ("[mqtt]\npassword_file = \"/p\"", "m.toml:2: mqtt password_file needs a username"),
+    ("[mqtt]\ntls_ca = \"/ca\"\ntls_cert = \"/c\"", "m.toml:3: mqtt tls_cert and tls_key must be given together"),
+    (
+      "[mqtt]\nhots = \"x\"",
+      "m.toml:2: unknown key 'hots' (did you mean 'host'?); valid keys: host, port, prefix, qos, client_id, username, password_file, tls_ca, tls_cert, tls_key, keepalive"
+    ),
+    ("[[cameras]]\nurl = \"a.mp4\"", "m.toml:1: camera without a name (add name = \"driveway\")"),
+    ("[[cameras]]\nname = \"a\"", "m.toml:1: camera 'a' has no url"),
+    (
+      "[[cameras]]\nname = \"a\"\nurl = \"http://x\"",
+      "m.toml:3: camera 'a': http://x: unknown scheme 'http:' (use rtsp://, rtsps://, v4l2:/dev/videoN, lavfi:GRAPH, file:PATH or a path)"
+    ),
+    (
+      "[[cameras]]\nname = \"a\"\nurl = \"x.mp4\"\nfps = 0",
+      "m.toml:4: camera 'a': fps must be above 0 and at most 30, got 0.0"
+    ),
+    (
+      "[[cameras]]\nname = \"a\"\nurl = \"x.mp4\"\ntransport = \"quic\"",
+      "m.toml:4: transport must be \"tcp\" or \"udp\", got \"quic\""
+    ),
+    (
+      "[[cameras]]\nname = \"a\"\nurl = \"x.mp4\"\n[[cameras]]\nname = \"a\"\nurl = \"y.mp4\"",
+      "m.toml:4: camera name 'a' is already used on line 1"
+    ),
+    (
+      "[[cameras]]\nname = \"a\"\nurl = \"x.mp4\"\nfsp = 2",
+      "m.toml:4: unknown key 'fsp' (did you mean 'fps'?); valid keys: name, url, fps, motion, motion_threshold, transport, enabled, loop"
+    ),
+    ("cameras = 3", "m.toml:1: cameras must be [[cameras]] tables"),
+  ])
+  func everyClassOfMistakeIsOneLineWithTheLine(text: String, message: String) {
+    do {
+      _ = try Configuration(toml: text, file: "m.toml")
+      Issue.record("accepted: \(text)")
+    } catch {
+      #expect(error.description == message)
+    }
+  }
+
+  @Test func missingFileIsNamed() {
+    #expect(
+      throws: ConfigError(file: "/nonexistent.toml", line: 0, "cannot read the configuration (missing or not UTF-8)")
+    ) {
+      try Configuration(contentsOf: "/nonexistent.toml")
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The rule commands through the real binary, as an operator types them.
+@Suite struct RuleCommandTests {
+  private func monitor(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    let child = try ChildProcess(try Executables.path("monitor"), arguments)
+    child.process.waitUntilExit()
+    return (child.process.terminationStatus, child.log)
+  }
+
+  @Test func addListDisableEnableRemove() throws {
+    let directory = try Repository.temporaryDirectory("rule-cli").path
+    let add = try monitor([
+      "add-rule", "A person falls down", "--negative", "a person sits down", "--camera", "hall", "--threshold", "0.6",
+      "--horizon", "0.5", "--rules-dir", directory,
+    ])
+    #expect(add.status == 0 && add.output.contains("added rule 'a-person-falls-down'"))
+    let listed = try monitor(["rules", "--rules-dir", directory])
+    #expect(
+      listed.output.contains("a-person-falls-down  A person falls down  hall     0.6        yes"), "\(listed.output)")
+    #expect(try monitor(["disable", "a-person-falls-down", "--rules-dir", directory]).status == 0)
+    #expect(try monitor(["rules", "--rules-dir", directory]).output.contains("0.6        no"))
+    #expect(try monitor(["enable", "a-person-falls-down", "--rules-dir", directory]).status == 0)
+    let duplicate = try monitor(["add-rule", "x", "--id", "a-person-falls-down", "--rules-dir", directory])
+    #expect(duplicate.status != 0 && duplicate.output.contains("a rule with id 'a-person-falls-down' exists"))
+    #expect(try monitor(["remove-rule", "a-person-falls-down", "--rules-dir", directory]).status == 0)
+    let missing = try monitor(["remove-rule", "a-person-falls-down", "--rules-dir", directory])
+    #expect(missing.status != 0 && missing.output.contains("no rule with id 'a-person-falls-down'"))
+  }
+
+  @Test func invalidRulesAreRefusedWithAReason() throws {
+    let directory = try Repository.temporaryDirectory("rule-cli").path
+    let empty = try monitor(["add-rule", "   ", "--rules-dir", directory])
+    #expect(empty.status != 0 && empty.output.contains("the rule text is empty"))
+    let horizon = try monitor(["add-rule", "a dog", "--horizon", "5", "--rules-dir", directory])
+    #expect(horizon.status != 0 && horizon.output.contains("horizon must be one of 0.5, 2, 8, 30 seconds"))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+  }
+
+  @Test func checkConfigReportsBrokenRules() throws {
+    let directory = try Repository.temporaryDirectory("check-config")
+    let rules = directory.appendingPathComponent("rules").path
+    try FileManager.default.createDirectory(atPath: rules, withIntermediateDirectories: true)
+    try "id = \"ok\"\ntext = \"a dog\"\n".write(toFile: rules + "/ok.toml", atomically: true, encoding: .utf8)
+    try "id = \"bad\"\ntext = \"a dog\"\ncooldwn = 3\n".write(
+      toFile: rules + "/bad.toml", atomically: true, encoding: .utf8)
+    let config = directory.appendingPathComponent("monitor.toml").path
+    try "rules_dir = \"\(rules)\"\n".write(toFile: config, atomically: true, encoding: .utf8)
+    let result = try monitor(["check-config", config])
+    #expect(result.status == 1)
+    #expect(
+      result.output.contains("1 rule(s)")
+        && result.output.contains("bad.toml:3: unknown key 'cooldwn' (did you mean 'cooldown'?)"))
+  }
+}

@@ -22,6 +22,9 @@ public struct SourceOptions: Sendable {
   public var decoderThreads: Int = 1
   /// Files only: start again at the end instead of finishing (demo, soak tests).
   public var loop: Bool = false
+  /// Files only: deliver frames at the pace of their timestamps, as a camera
+  /// would (the daemon treats a file camera as live); off for replay and tests.
+  public var realtime: Bool = false
   /// Reconnect timing for live sources.
   public var backoff: ReconnectBackoff.Policy = .init()
 

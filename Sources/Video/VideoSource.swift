@@ -32,6 +32,8 @@ public final class VideoSource: FrameSource, @unchecked Sendable {
   private var reportedDamage = 0
   private var lastDamageReport = -Double.infinity
   private var random = SystemRandomNumberGenerator()
+  /// Wall time at which PTS 0 is due, for `options.realtime`.
+  private var paceOrigin: Double?
 
   /// Parses `url` (see `SourceSpec`); errors only for a malformed URL.
   public convenience init(
@@ -86,6 +88,7 @@ public final class VideoSource: FrameSource, @unchecked Sendable {
       let pts = timeline.map(raw: rawPTS, minStep: input.nominalFrameInterval)
       counters.withLock { $0.decoded += 1 }
       guard sampler.accept(pts: pts) else { continue }
+      if options.realtime && !spec.isLive { pace(pts) }
       let frame = converter.convert(picture, pts: pts)
       counters.withLock { $0.delivered += 1 }
       return frame
@@ -185,6 +188,14 @@ public final class VideoSource: FrameSource, @unchecked Sendable {
       counters.withLock { $0.lastError = error.description }
       onEvent(.disconnected(error, retryIn: delay))
     }
+  }
+
+  /// Sleeps until the frame at `pts` is due by the wall clock.
+  private func pace(_ pts: Double) {
+    let now = MonotonicClock.now()
+    let origin = paceOrigin ?? (now - pts)
+    paceOrigin = origin
+    MonotonicClock.sleep(seconds: origin + pts - now) { interrupt.isCancelled }
   }
 
   /// Damage is reported at most every 10 s so a broken stream cannot flood the log.

@@ -19,7 +19,8 @@ struct Monitor: ParsableCommand {
       """,
     version: version,
     subcommands: [
-      AddRule.self, RemoveRule.self, ListRules.self, EnableRule.self, DisableRule.self, CheckConfig.self, Probe.self,
+      Run.self, AddRule.self, RemoveRule.self, ListRules.self, EnableRule.self, DisableRule.self, CheckConfig.self,
+      ReplayCommand.self, Probe.self,
       Embed.self, Version.self,
     ]
   )

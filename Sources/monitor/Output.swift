@@ -12,6 +12,12 @@ func logLine(_ line: String) {
   bytes.withUnsafeBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }
 
+/// Writes without a newline (progress bars).
+func logRaw(_ text: String) {
+  let bytes = Array(text.utf8)
+  bytes.withUnsafeBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}
+
 @Sendable func logSourceEvent(_ event: SourceEvent) {
   logLine(event.description)
 }

@@ -1,0 +1,60 @@
+/// One episode event for subscribers (DESIGN.md "MQTT": `<prefix>/events`).
+/// Field names follow what Frigate users already automate against.
+public struct AlertEvent: Sendable, Equatable {
+  public enum Kind: String, Sendable { case new, update, end }
+
+  public var kind: Kind
+  /// Episode id (UUID): the same for new, updates and end; lets subscribers de-duplicate.
+  public var id: String
+  public var camera: String
+  public var rule: String
+  /// The rule's first phrasing.
+  public var label: String
+  public var score: Double
+  public var topScore: Double
+  public var threshold: Double
+  /// Stream time (seconds) the episode started, and ended (nil while open).
+  public var startTime: Double
+  public var endTime: Double?
+  /// Stream time of the frame that produced this event.
+  public var frameTime: Double
+  /// JPEG of the episode's best frame so far.
+  public var snapshot: [UInt8]?
+  /// Which model produced the score (for subscribers comparing models).
+  public var model: String
+
+  public init(
+    kind: Kind, id: String, camera: String, rule: String, label: String, score: Double, topScore: Double,
+    threshold: Double, startTime: Double, endTime: Double?, frameTime: Double, snapshot: [UInt8]?, model: String
+  ) {
+    self.kind = kind
+    self.id = id
+    self.camera = camera
+    self.rule = rule
+    self.label = label
+    self.score = score
+    self.topScore = topScore
+    self.threshold = threshold
+    self.startTime = startTime
+    self.endTime = endTime
+    self.frameTime = frameTime
+    self.snapshot = snapshot
+    self.model = model
+  }
+
+  public var hasSnapshot: Bool { snapshot != nil }
+
+  /// One log line: `new person-falls on hallway: score 0.82 (top 0.82, threshold 0.6) at 12.5 s [id]`.
+  public var summary: String {
+    func f(_ x: Double) -> String { String(Double((x * 100).rounded()) / 100) }
+    let end = endTime.map { ", ended at \(f($0)) s" } ?? ""
+    return "\(kind.rawValue) \(rule) on \(camera): score \(f(score)) (top \(f(topScore)), threshold \(f(threshold))) "
+      + "started at \(f(startTime)) s\(end) [\(id)]"
+  }
+}
+
+/// Where events go: the MQTT publisher in production, a log or a recording
+/// sink elsewhere. Called from the inference worker; must not block for long.
+public protocol AlertSink: AnyObject, Sendable {
+  func deliver(_ event: AlertEvent)
+}

@@ -1,0 +1,146 @@
+import Core
+import Foundation
+import Rules
+import Synchronization
+import Tensor
+import Video
+
+/// The running monitor: one reader thread per camera (decode, sample, motion
+/// gate) feeding one inference worker through a bounded queue; the worker
+/// embeds frames of several cameras in one batch, advances each camera's
+/// temporal state, scores the rules and hands events to the sinks. One camera
+/// failing never affects the others. `stop()` ends sources, finishes queued
+/// frames and closes open episodes with `end`.
+public final class Daemon: @unchecked Sendable {
+  public let configuration: Configuration
+  private let engine: Engine
+  private let sinks: [any AlertSink]
+  private let log: @Sendable (String) -> Void
+  private let queue: FrameQueue
+  private let watcher: RuleWatcher
+  private let rules = CurrentRules()
+  private var sources: [VideoSource] = []
+  private var readers: [Thread] = []
+  private let workerDone = DispatchSemaphore(value: 0)
+  private let embedded = Mutex<[Int]>([])
+
+  public init(
+    configuration: Configuration, sinks: [any AlertSink], log: @escaping @Sendable (String) -> Void
+  ) throws {
+    self.configuration = configuration
+    self.sinks = sinks
+    self.log = log
+    Parallelism.threads = configuration.threads
+    engine = try Engine(clipDirectory: configuration.clipModel, temporalFile: configuration.temporalModel)
+    let cameras = configuration.cameras.filter(\.enabled)
+    queue = FrameQueue(capacity: max(2, 2 * cameras.count))
+    let rules = self.rules
+    watcher = RuleWatcher(store: RuleStore(directory: configuration.rulesDirectory)) { contents in
+      rules.set(contents.rules)
+      log(
+        "rules reloaded: \(contents.rules.count) rule(s)"
+          + (contents.problems.isEmpty ? "" : ", \(contents.problems.count) skipped"))
+      for problem in contents.problems { log("rule skipped: \(problem)") }
+    }
+    embedded.withLock { $0 = [Int](repeating: 0, count: cameras.count) }
+  }
+
+  /// Loads the rules, starts the worker and one reader per enabled camera.
+  public func start() {
+    let contents = watcher.start()
+    rules.set(contents.rules)
+    log("rules: \(contents.rules.count) loaded from \(configuration.rulesDirectory)")
+    for problem in contents.problems { log("rule skipped: \(problem)") }
+    let cameras = configuration.cameras.filter(\.enabled)
+    if cameras.isEmpty { log("no enabled cameras in the configuration") }
+    let worker = Thread { [self] in work(cameras: cameras) }
+    worker.name = "inference"
+    worker.start()
+    for (index, camera) in cameras.enumerated() {
+      var options = SourceOptions()
+      options.size = engine.imageSize
+      options.sampleRate = camera.fps
+      options.rtspTransport = camera.transport
+      options.loop = camera.loop
+      options.realtime = true
+      let log = self.log
+      let source: VideoSource
+      do {
+        source = try VideoSource(url: camera.url, options: options) { log("camera \(camera.name): \($0)") }
+      } catch {
+        log("camera \(camera.name): \(error)")  // validated at config load; kept for safety
+        continue
+      }
+      sources.append(source)
+      let thread = Thread { [self] in read(camera: camera, index: index, source: source) }
+      thread.name = "camera-\(camera.name)"
+      readers.append(thread)
+      thread.start()
+    }
+  }
+
+  /// SIGHUP: reload the rules now.
+  public func reloadRules() { watcher.reloadNow() }
+
+  /// Graceful stop: sources end, queued frames are processed, open episodes
+  /// end. Returns within `timeout` seconds.
+  public func stop(timeout: Double = 8) {
+    watcher.stop()
+    for source in sources { source.stop() }
+    let deadline = Date().addingTimeInterval(timeout / 2)
+    while readers.contains(where: { $0.isExecuting }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+    queue.close()
+    _ = workerDone.wait(timeout: .now() + timeout / 2)
+  }
+
+  private func read(camera: Configuration.Camera, index: Int, source: VideoSource) {
+    var settings = MotionGate.Settings()
+    settings.minChangedFraction = camera.motionThreshold
+    var gate = MotionGate(settings: settings)
+    do {
+      while let frame = try source.nextFrame() {
+        if camera.motion && !gate.evaluate(frame).passed { continue }
+        queue.push(.init(camera: index, frame: frame))
+      }
+    } catch {
+      log("camera \(camera.name): \(error); this camera stops, the others go on")
+    }
+  }
+
+  private func work(cameras: [Configuration.Camera]) {
+    var states = cameras.map { CameraState(camera: $0.name, engine: engine) }
+    var lastTimes = [Double](repeating: 0, count: cameras.count)
+    let snapshots = JPEGEncoder()
+    while let batch = queue.popBatch(maximum: min(8, max(1, cameras.count))) {
+      let embeddings = engine.embed(batch.map(\.frame))
+      let current = rules.get()
+      for (item, embedding) in zip(batch, embeddings) {
+        let (events, _) = states[item.camera].process(
+          frame: item.frame, embedding: embedding, rules: current, engine: engine, snapshots: snapshots)
+        lastTimes[item.camera] = item.frame.pts
+        embedded.withLock { $0[item.camera] += 1 }
+        for event in events { for sink in sinks { sink.deliver(event) } }
+      }
+    }
+    for index in states.indices {
+      for event in states[index].finish(time: lastTimes[index], engine: engine, snapshots: snapshots) {
+        for sink in sinks { sink.deliver(event) }
+      }
+    }
+    workerDone.signal()
+  }
+
+  /// Per camera: frames embedded and dropped so far.
+  public var counters: [(camera: String, embedded: Int, dropped: Int)] {
+    let cameras = configuration.cameras.filter(\.enabled)
+    let counts = embedded.withLock { $0 }
+    return cameras.enumerated().map { ($0.element.name, counts[$0.offset], queue.dropped(camera: $0.offset)) }
+  }
+}
+
+/// The rule list the watcher replaces and the worker reads.
+final class CurrentRules: Sendable {
+  private let rules = Mutex<[Rule]>([])
+  func set(_ new: [Rule]) { rules.withLock { $0 = new } }
+  func get() -> [Rule] { rules.withLock { $0 } }
+}

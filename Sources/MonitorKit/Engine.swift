@@ -1,0 +1,87 @@
+import CLIP
+import Core
+import Foundation
+import Mamba
+import ModelIO
+import Rules
+import Video
+
+/// The models and everything derived from them that all cameras share: the
+/// CLIP towers, the temporal model's weights, and per-rule calibrated scorers
+/// whose text embeddings are computed once per rule (again only when the rule
+/// changes). Used by one inference thread at a time.
+public final class Engine: @unchecked Sendable {
+  public private(set) var clip: CLIPModel
+  /// Trained adapter, or nil for the training-free pooling.
+  public let adapter: TemporalAdapter?
+  /// Shown in events so subscribers can tell models apart.
+  public let modelName: String
+  private var textCache: [String: [Float]] = [:]
+  private var scorers: [String: (rule: Rule, scorer: CalibratedScore)] = [:]
+  private var backgrounds: [[Float]]?
+
+  public init(clipDirectory: String?, temporalFile: String?) throws {
+    guard let clipDirectory else {
+      throw ConfigError(
+        file: "[model] clip", line: 0,
+        "no CLIP model configured and no embedded default model is available in this build: set clip = \"/path/to/clip\" (a Hugging Face CLIP directory)"
+      )
+    }
+    clip = try CLIPModel(directory: clipDirectory)
+    if let temporalFile {
+      let adapter = try TemporalAdapter(file: try SafeTensors(path: temporalFile))
+      guard adapter.config.dModel == clip.config.projectionDim else {
+        throw ModelError(
+          file: temporalFile,
+          "temporal model width \(adapter.config.dModel) does not match the CLIP embedding size \(clip.config.projectionDim)"
+        )
+      }
+      self.adapter = adapter
+    } else {
+      adapter = nil
+    }
+    modelName = URL(fileURLWithPath: clipDirectory).lastPathComponent + (temporalFile == nil ? "+pooling" : "+mamba")
+  }
+
+  public var imageSize: Int { clip.config.imageSize }
+
+  /// Frames (already `imageSize` square) → embeddings, batched.
+  public func embed(_ frames: [Frame]) -> [[Float]] { clip.embed(frames: frames) }
+
+  /// The prompt-ensemble embedding of a phrase, cached.
+  public func text(_ phrase: String) -> [Float] {
+    if let cached = textCache[phrase] { return cached }
+    let embeddings = Prompts.expand(phrase).map { clip.embed(text: $0) }
+    var mean = [Float](repeating: 0, count: embeddings[0].count)
+    for e in embeddings { for i in e.indices { mean[i] += e[i] } }
+    let norm = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    let result = mean.map { norm > 0 ? $0 / norm : 0 }
+    textCache[phrase] = result
+    return result
+  }
+
+  /// The rule's scorer, rebuilt only when the rule's text, negatives or examples change.
+  public func scorer(for rule: Rule) throws -> CalibratedScore {
+    if let cached = scorers[rule.id], cached.rule.text == rule.text, cached.rule.negatives == rule.negatives,
+      cached.rule.examples == rule.examples
+    {
+      return cached.scorer
+    }
+    if backgrounds == nil { backgrounds = Prompts.backgrounds.map { text($0) } }
+    var positives = rule.text.map { text($0) }
+    for path in rule.examples {
+      var options = SourceOptions()
+      options.size = imageSize
+      options.sampleRate = nil
+      guard let frame = try VideoSource(url: path, options: options).nextFrame() else {
+        throw ConfigError(file: path, line: 0, "example image of rule '\(rule.id)' has no picture")
+      }
+      positives.append(contentsOf: embed([frame]))
+    }
+    let scorer = CalibratedScore(
+      positives: positives, negatives: rule.negatives.map { text($0) }, backgrounds: backgrounds!,
+      logitScale: clip.logitScale)
+    scorers[rule.id] = (rule, scorer)
+    return scorer
+  }
+}

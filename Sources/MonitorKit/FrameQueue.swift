@@ -1,0 +1,70 @@
+import Core
+import Foundation
+
+/// The bounded queue between camera readers and the inference worker. Real
+/// time beats completeness: when it is full the oldest frame is dropped and
+/// counted against its camera, so a slow model never builds a backlog and
+/// never blocks a decoder.
+public final class FrameQueue: @unchecked Sendable {
+  public struct Item: Sendable {
+    public var camera: Int
+    public var frame: Frame
+  }
+
+  private let condition = NSCondition()
+  private var items: [Item] = []
+  private var closed = false
+  public let capacity: Int
+  private var drops: [Int: Int] = [:]
+
+  public init(capacity: Int) {
+    precondition(capacity > 0)
+    self.capacity = capacity
+  }
+
+  /// Adds a frame, dropping the oldest if full. Never blocks for long.
+  public func push(_ item: Item) {
+    condition.lock()
+    defer { condition.unlock() }
+    guard !closed else { return }
+    if items.count >= capacity {
+      let dropped = items.removeFirst()
+      drops[dropped.camera, default: 0] += 1
+    }
+    items.append(item)
+    condition.signal()
+  }
+
+  /// Up to `maximum` frames, at most one per camera (the batch crosses
+  /// cameras); waits until there is one or the queue is closed and empty (nil).
+  public func popBatch(maximum: Int) -> [Item]? {
+    condition.lock()
+    defer { condition.unlock() }
+    while items.isEmpty && !closed { condition.wait() }
+    if items.isEmpty { return nil }
+    var batch: [Item] = []
+    var index = 0
+    while index < items.count && batch.count < maximum {
+      if batch.contains(where: { $0.camera == items[index].camera }) {
+        index += 1
+      } else {
+        batch.append(items.remove(at: index))
+      }
+    }
+    return batch
+  }
+
+  /// No more frames will come; the worker finishes what is queued.
+  public func close() {
+    condition.lock()
+    closed = true
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  public func dropped(camera: Int) -> Int {
+    condition.lock()
+    defer { condition.unlock() }
+    return drops[camera, default: 0]
+  }
+}

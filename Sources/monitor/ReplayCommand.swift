@@ -1,0 +1,114 @@
+import ArgumentParser
+import Core
+import Foundation
+import MonitorKit
+import Rules
+
+/// `monitor replay`: pick a threshold from real footage before deploying a rule.
+struct ReplayCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "replay",
+    abstract: "Score rules over a recorded clip: timeline, sparkline and the alerts the daemon would send.",
+    discussion: """
+      Runs exactly the daemon's per-frame path (2 fps sampling, CLIP, temporal model,
+      calibration, episodes) over FILE and prints each rule's calibrated score
+      over time, a sparkline, and the episodes (new/end) it would have produced.
+      Use it to choose a rule's threshold before adding it.
+
+      Examples:
+        monitor replay fall.mp4 --model ./clip --rule "a person falls down" --threshold 0.6
+        monitor replay driveway.mkv --model ./clip --rules-dir /etc/monitor/rules.d --json
+      """)
+
+  @Argument(help: "Video file to score.")
+  var file: String
+
+  @Option(help: "An ad-hoc rule text (repeatable).")
+  var rule: [String] = []
+
+  @Option(help: "Threshold for --rule rules.")
+  var threshold = 0.5
+
+  @Option(help: "Seconds above threshold before an episode, for --rule rules.")
+  var minDuration = 1.0
+
+  @Option(help: "Horizon (0.5, 2, 8, 30 s) for --rule rules.")
+  var horizon = 2.0
+
+  @Option(help: "Also score every rule in this directory.")
+  var rulesDir: String?
+
+  @Option(help: "CLIP model directory (Hugging Face layout).")
+  var model: String?
+
+  @Option(help: "Trained temporal adapter (safetensors); default: training-free pooling.")
+  var temporal: String?
+
+  @Option(help: "Frames per second to score.")
+  var fps = 2.0
+
+  @Flag(help: "Skip frames the motion gate rejects, as the daemon does by default.")
+  var motion = false
+
+  @Flag(help: "Print JSON instead of tables.")
+  var json = false
+
+  func run() throws {
+    var rules: [Rule] = []
+    for (i, text) in rule.enumerated() {
+      var r = Rule(id: "rule-\(i + 1)", text: [text])
+      r.threshold = threshold
+      r.minDuration = minDuration
+      r.horizon = horizon
+      r.cooldown = 0
+      do { try r.validate(file: "--rule \"\(text)\"") } catch { throw Failure("\(error)") }
+      rules.append(r)
+    }
+    if let rulesDir {
+      let contents = RuleStore(directory: rulesDir).load()
+      for problem in contents.problems { logLine("skipped: \(problem)") }
+      rules += contents.rules.map {
+        var r = $0
+        r.cameras = []
+        return r
+      }
+    }
+    guard !rules.isEmpty else { throw ValidationError("give at least one --rule TEXT or --rules-dir DIR") }
+    let engine: Engine
+    do {
+      engine = try Engine(clipDirectory: model, temporalFile: temporal)
+    } catch {
+      throw Failure("\(error)")
+    }
+    var replay = Replay()
+    replay.fps = fps
+    replay.motionGate = motion
+    let bar = ProgressBar(label: URL(fileURLWithPath: file).lastPathComponent)
+    let result: Replay.Result
+    do {
+      result = try replay.run(url: file, rules: rules, engine: engine) { bar.update(seconds: $0) }
+    } catch {
+      bar.finish()
+      throw Failure("\(error)")
+    }
+    bar.finish()
+    print(json ? ReplayReport.json(result) : ReplayReport.text(result))
+  }
+}
+
+/// A one-line progress indicator on stderr (only when stderr is a terminal).
+final class ProgressBar {
+  let label: String
+  private let enabled = isatty(STDERR_FILENO) != 0
+  private var lastDrawn = -1
+
+  init(label: String) { self.label = label }
+
+  func update(seconds: Double) {
+    guard enabled, Int(seconds) != lastDrawn else { return }
+    lastDrawn = Int(seconds)
+    logRaw("\r\(label): \(Int(seconds)) s scored…")
+  }
+
+  func finish() { if enabled && lastDrawn >= 0 { logRaw("\r\u{1B}[K") } }
+}

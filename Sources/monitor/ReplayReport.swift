@@ -1,0 +1,87 @@
+import Core
+import Foundation
+import MonitorKit
+import Rules
+
+/// Renders a replay result as tables and sparklines, or as JSON.
+enum ReplayReport {
+  static func sparkline(_ values: [Double], width: Int = 60) -> String {
+    guard !values.isEmpty else { return "" }
+    let blocks = Array("▁▂▃▄▅▆▇█")
+    let bucket = max(1, (values.count + width - 1) / width)
+    return stride(from: 0, to: values.count, by: bucket).map { start in
+      let top = values[start..<min(start + bucket, values.count)].max() ?? 0
+      return String(blocks[min(blocks.count - 1, max(0, Int(top * Double(blocks.count))))])
+    }.joined()
+  }
+
+  static func text(_ result: Replay.Result) -> String {
+    var lines: [String] = []
+    let header = ["TIME"] + result.rules.map(\.id)
+    let rows = result.steps.map { step in
+      [String(format: "%7.2f", step.time)] + step.scores.map { String(format: "%.3f", $0) }
+    }
+    lines.append(Table.render(header: header, rows: rows))
+    lines.append("")
+    for (i, rule) in result.rules.enumerated() {
+      let scores = result.steps.map { $0.scores[i] }
+      let peak = scores.max() ?? 0
+      lines.append(
+        "\(rule.id) (\"\(rule.text[0])\", threshold \(rule.threshold)): peak \(String(format: "%.3f", peak))")
+      lines.append("  \(sparkline(scores))")
+    }
+    lines.append("")
+    let episodes = result.events.filter { $0.kind != .update }
+    lines.append(episodes.isEmpty ? "no episodes" : "episodes:")
+    for event in episodes { lines.append("  \(event.summary)") }
+    lines.append("\(result.frames) frames scored, \(result.steps.count) embedded")
+    return lines.joined(separator: "\n")
+  }
+
+  struct JSONReport: Encodable {
+    struct Rule: Encodable {
+      var id: String
+      var text: String
+      var threshold: Double
+    }
+    struct Step: Encodable {
+      var time: Double
+      var scores: [Double]
+    }
+    struct Event: Encodable {
+      var type: String
+      var id: String
+      var rule: String
+      var score: Double
+      var topScore: Double
+      var startTime: Double
+      var endTime: Double?
+      var frameTime: Double
+
+      enum CodingKeys: String, CodingKey {
+        case type, id, rule, score
+        case topScore = "top_score"
+        case startTime = "start_time"
+        case endTime = "end_time"
+        case frameTime = "frame_time"
+      }
+    }
+    var rules: [Rule]
+    var steps: [Step]
+    var events: [Event]
+  }
+
+  static func json(_ result: Replay.Result) -> String {
+    let report = JSONReport(
+      rules: result.rules.map { .init(id: $0.id, text: $0.text[0], threshold: $0.threshold) },
+      steps: result.steps.map { .init(time: $0.time, scores: $0.scores) },
+      events: result.events.map {
+        .init(
+          type: $0.kind.rawValue, id: $0.id, rule: $0.rule, score: $0.score, topScore: $0.topScore,
+          startTime: $0.startTime, endTime: $0.endTime, frameTime: $0.frameTime)
+      })
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    return String(decoding: (try? encoder.encode(report)) ?? Data(), as: UTF8.self)
+  }
+}

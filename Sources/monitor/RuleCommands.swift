@@ -1,6 +1,8 @@
 import ArgumentParser
+import CLIP
 import Core
 import Foundation
+import ModelIO
 import MonitorKit
 import Rules
 
@@ -22,6 +24,15 @@ struct RulesLocation: ParsableArguments {
       }
     }
     return RuleStore(directory: Configuration().rulesDirectory)
+  }
+
+  /// The configured CLIP model's tokenizer, to warn about truncated text; nil if none is configured.
+  func tokenizer() -> Tokenizer? {
+    guard FileManager.default.fileExists(atPath: config), let configuration = try? Configuration(contentsOf: config),
+      let directory = configuration.clipModel
+    else { return nil }
+    let contextLength = (try? CLIPConfig(contentsOf: directory + "/config.json"))?.contextLength ?? 77
+    return try? Tokenizer(directory: directory, contextLength: contextLength)
   }
 }
 
@@ -97,8 +108,12 @@ struct AddRule: ParsableCommand {
     rule.horizon = horizon
     rule.enabled = !disabled
     rule.examples = exampleImage.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
-    for phrase in rule.text + rule.negatives where phrase.split(separator: " ").count > 60 {
-      logLine("add-rule: warning: \"\(phrase.prefix(40))…\" is long; CLIP reads at most 77 tokens and drops the rest")
+    if let tokenizer = location.tokenizer() {
+      for phrase in rule.text + rule.negatives where tokenizer.isTruncated(phrase) {
+        logLine(
+          "add-rule: warning: \"\(phrase.prefix(40))…\" is longer than \(tokenizer.contextLength) tokens; the rest is ignored"
+        )
+      }
     }
     do {
       try store.save(rule)

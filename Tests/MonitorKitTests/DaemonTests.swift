@@ -115,3 +115,50 @@ import Testing
     }
   }
 }
+
+/// Rules added, broken and removed while `monitor run` runs take effect without a restart.
+@Suite struct LiveReloadTests {
+  @Test func addedRuleAlertsBrokenFileIsSkippedRemovedRuleEnds() throws {
+    let directory = try Repository.temporaryDirectory("reload")
+    let video = try TestVideos.make(codec: .h264, seconds: 2, fps: 10, width: 96, height: 72, in: directory)
+    let rules = directory.appendingPathComponent("rules").path
+    try FileManager.default.createDirectory(atPath: rules, withIntermediateDirectories: true)
+    let config = directory.appendingPathComponent("monitor.toml").path
+    try """
+    rules_dir = "\(rules)"
+    threads = 1
+    [model]
+    clip = "\(DaemonTests.model)"
+    [[cameras]]
+    name = "loop"
+    url = "\(video.path)"
+    loop = true
+    motion = false
+    """.write(toFile: config, atomically: true, encoding: .utf8)
+    let eventsFile = directory.appendingPathComponent("events.jsonl").path
+    let child = try ChildProcess(
+      try Executables.path("monitor"), ["run", "--config", config, "--events-file", eventsFile, "--seconds", "9"])
+    func events() -> [String] {
+      ((try? String(contentsOfFile: eventsFile, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+    #expect(waitUntil(timeout: 10) { child.log.contains("rules: 0 loaded") })
+    var rule = Rule(id: "anything", text: ["a test pattern"])
+    rule.threshold = 0.001  // every frame matches
+    rule.minDuration = 0
+    try RuleStore(directory: rules).save(rule)
+    #expect(
+      waitUntil(timeout: 3) {
+        events().contains { $0.contains("\"type\":\"new\"") && $0.contains("\"rule\":\"anything\"") }
+      })
+    try "id = \"broken\"\ntext = \n".write(toFile: rules + "/broken.toml", atomically: true, encoding: .utf8)
+    #expect(waitUntil(timeout: 3) { child.log.contains("rule skipped: \(rules)/broken.toml:2") })
+    try RuleStore(directory: rules).remove(id: "anything")
+    #expect(
+      waitUntil(timeout: 3) {
+        events().contains { $0.contains("\"type\":\"end\"") && $0.contains("\"rule\":\"anything\"") }
+      })
+    child.signal(SIGTERM)
+    child.process.waitUntilExit()
+    #expect(child.process.terminationStatus == 0, "\(child.log)")
+  }
+}

@@ -47,6 +47,13 @@ struct EncoderLayer: Sendable {
     fc2Bias = try load("mlp.fc2.bias", [h])
   }
 
+  /// The `count` layers under `prefix` (e.g. `vision_model.encoder.layers.`).
+  static func loadAll(file: SafeTensors, prefix: String, tower: CLIPConfig.Tower) throws(ModelError) -> [EncoderLayer] {
+    var layers: [EncoderLayer] = []
+    for i in 0..<tower.layers { layers.append(try EncoderLayer(file: file, prefix: "\(prefix)\(i).", tower: tower)) }
+    return layers
+  }
+
   /// Random weights of the given shape (benchmarks), reproducible by `seed`.
   init(random tower: CLIPConfig.Tower, seed: UInt64) {
     var rng = SplitMix64(seed: seed)

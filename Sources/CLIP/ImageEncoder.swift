@@ -41,11 +41,7 @@ public struct ImageEncoder: Sendable {
     positions = try load("vision_model.embeddings.position_embedding.weight", [tokens, h])
     preNormWeight = try load("vision_model.pre_layrnorm.weight", [h])
     preNormBias = try load("vision_model.pre_layrnorm.bias", [h])
-    var layers: [EncoderLayer] = []
-    for i in 0..<config.vision.layers {
-      layers.append(try EncoderLayer(file: file, prefix: "vision_model.encoder.layers.\(i).", tower: config.vision))
-    }
-    self.layers = layers
+    layers = try EncoderLayer.loadAll(file: file, prefix: "vision_model.encoder.layers.", tower: config.vision)
     postNormWeight = try load("vision_model.post_layernorm.weight", [h])
     postNormBias = try load("vision_model.post_layernorm.bias", [h])
     projection = try load("visual_projection.weight", [config.projectionDim, h])

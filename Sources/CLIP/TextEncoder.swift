@@ -24,11 +24,7 @@ public struct TextEncoder: Sendable {
     self.config = config
     tokenEmbedding = try load("text_model.embeddings.token_embedding.weight", [config.vocabularySize, h])
     positions = try load("text_model.embeddings.position_embedding.weight", [config.contextLength, h])
-    var layers: [EncoderLayer] = []
-    for i in 0..<config.text.layers {
-      layers.append(try EncoderLayer(file: file, prefix: "text_model.encoder.layers.\(i).", tower: config.text))
-    }
-    self.layers = layers
+    layers = try EncoderLayer.loadAll(file: file, prefix: "text_model.encoder.layers.", tower: config.text)
     finalNormWeight = try load("text_model.final_layer_norm.weight", [h])
     finalNormBias = try load("text_model.final_layer_norm.bias", [h])
     projection = try load("text_projection.weight", [config.projectionDim, h])

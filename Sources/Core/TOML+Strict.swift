@@ -16,6 +16,15 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension TOMLTable {
+  /// Parses `text` read from `file`; a syntax error becomes `file:line: message`.
+  public static func parse(_ text: String, file: String) throws(ConfigError) -> TOMLTable {
+    do {
+      return try parse(text)
+    } catch {
+      throw ConfigError(file: file, line: error.line, error.message)
+    }
+  }
+
   /// Throws for the first key not in `allowed`, suggesting the nearest one.
   public func requireKnownKeys(_ allowed: [String], file: String) throws(ConfigError) {
     for entry in entries where !allowed.contains(entry.key) {

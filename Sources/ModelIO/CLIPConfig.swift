@@ -87,8 +87,8 @@ public struct CLIPConfig: Sendable, Equatable {
     } catch {
       throw ModelError(file: path, "not a CLIP config.json (\(error))")
     }
-    let v = raw.vision_config ?? RawVision()
-    let t = raw.text_config ?? RawText()
+    let v = raw.vision_config ?? RawTower()
+    let t = raw.text_config ?? RawTower()
     func activation(_ name: String?, _ field: String) throws(ModelError) -> Activation {
       guard let value = Activation(rawValue: name ?? "quick_gelu") else {
         throw ModelError(file: path, "\(field).hidden_act '\(name ?? "")' is not supported (use quick_gelu or gelu)")
@@ -140,32 +140,25 @@ public struct CLIPConfig: Sendable, Equatable {
 // Field names as in config.json.
 // swift-format-ignore: AlwaysUseLowerCamelCase
 private struct RawCLIPConfig: Decodable {
-  var vision_config: RawVision?
-  var text_config: RawText?
+  var vision_config: RawTower?
+  var text_config: RawTower?
   var projection_dim: Int?
 }
 
+/// One tower's fields; vision and text use different subsets.
 // swift-format-ignore: AlwaysUseLowerCamelCase
-private struct RawVision: Decodable {
+private struct RawTower: Decodable {
   var hidden_size: Int?
   var intermediate_size: Int?
   var num_hidden_layers: Int?
   var num_attention_heads: Int?
   var hidden_act: String?
   var layer_norm_eps: Float?
+  // vision
   var image_size: Int?
   var patch_size: Int?
   var num_channels: Int?
-}
-
-// swift-format-ignore: AlwaysUseLowerCamelCase
-private struct RawText: Decodable {
-  var hidden_size: Int?
-  var intermediate_size: Int?
-  var num_hidden_layers: Int?
-  var num_attention_heads: Int?
-  var hidden_act: String?
-  var layer_norm_eps: Float?
+  // text
   var vocab_size: Int?
   var max_position_embeddings: Int?
   var eos_token_id: Int?

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import Rules
 import Video
 
 /// `/etc/monitor/monitor.toml`: cameras, models, rules, state, threads, MQTT.
@@ -84,12 +85,7 @@ public struct Configuration: Sendable, Equatable {
 
   public init(toml: String, file: String) throws(ConfigError) {
     self.init()
-    let table: TOMLTable
-    do {
-      table = try TOMLTable.parse(toml)
-    } catch {
-      throw ConfigError(file: file, line: error.line, error.message)
-    }
+    let table = try TOMLTable.parse(toml, file: file)
     try table.requireKnownKeys(Self.keys, file: file)
     node = try table.string("node", file: file) ?? node
     rulesDirectory = try table.string("rules_dir", file: file) ?? rulesDirectory

@@ -44,12 +44,7 @@ public struct Rule: Sendable, Equatable {
 
   /// Parses and validates a rule file's text; `file` names it in errors.
   public init(toml: String, file: String) throws(ConfigError) {
-    let table: TOMLTable
-    do {
-      table = try TOMLTable.parse(toml)
-    } catch {
-      throw ConfigError(file: file, line: error.line, error.message)
-    }
+    let table = try TOMLTable.parse(toml, file: file)
     try table.requireKnownKeys(Self.keys, file: file)
     guard let id = try table.string("id", file: file) else { throw ConfigError(file: file, line: 0, "missing 'id'") }
     guard let text = try table.strings("text", file: file) else {

@@ -35,12 +35,7 @@ struct Embed: ParsableCommand {
   }
 
   func run() throws {
-    var clip: CLIPModel
-    do {
-      clip = try CLIPModel(directory: model)
-    } catch {
-      throw Failure("\(error)")
-    }
+    var clip = try Failure.wrap { try CLIPModel(directory: model) }
     var output = EmbedOutput(model: model, logitScale: clip.logitScale)
     for text in text {
       if clip.tokenizer.isTruncated(text) {

@@ -30,4 +30,13 @@ enum LibraryVersions {
 struct Failure: Error, CustomStringConvertible {
   let description: String
   init(_ description: String) { self.description = description }
+
+  /// Runs `body`; any error it throws becomes a one-line `Failure` (no usage text).
+  static func wrap<T>(_ body: () throws -> T) throws -> T {
+    do {
+      return try body()
+    } catch {
+      throw Failure("\(error)")
+    }
+  }
 }

@@ -74,12 +74,7 @@ struct ReplayCommand: ParsableCommand {
       }
     }
     guard !rules.isEmpty else { throw ValidationError("give at least one --rule TEXT or --rules-dir DIR") }
-    let engine: Engine
-    do {
-      engine = try Engine(clipDirectory: model, temporalFile: temporal)
-    } catch {
-      throw Failure("\(error)")
-    }
+    let engine = try Failure.wrap { try Engine(clipDirectory: model, temporalFile: temporal) }
     var replay = Replay()
     replay.fps = fps
     replay.motionGate = motion

@@ -199,12 +199,7 @@ struct CheckConfig: ParsableCommand {
   var config = "/etc/monitor/monitor.toml"
 
   func run() throws {
-    let configuration: Configuration
-    do {
-      configuration = try Configuration(contentsOf: config)
-    } catch {
-      throw Failure("\(error)")
-    }
+    let configuration = try Failure.wrap { try Configuration(contentsOf: config) }
     let contents = RuleStore(directory: configuration.rulesDirectory).load()
     print(
       "\(config): ok — \(configuration.cameras.count) camera(s), node '\(configuration.node)', mqtt \(configuration.mqtt.host):\(configuration.mqtt.port)"

@@ -34,22 +34,10 @@ struct Run: ParsableCommand {
   var seconds: Double?
 
   func run() throws {
-    let configuration: Configuration
-    do {
-      configuration = try Configuration(contentsOf: config)
-    } catch {
-      throw Failure("\(error)")
-    }
+    let configuration = try Failure.wrap { try Configuration(contentsOf: config) }
     var sinks: [any AlertSink] = [LogSink(log: logLine)]
-    if let eventsFile {
-      do { sinks.append(try JSONLinesSink(path: eventsFile)) } catch { throw Failure("\(error)") }
-    }
-    let daemon: Daemon
-    do {
-      daemon = try Daemon(configuration: configuration, sinks: sinks, log: logLine)
-    } catch {
-      throw Failure("\(error)")
-    }
+    if let eventsFile { sinks.append(try Failure.wrap { try JSONLinesSink(path: eventsFile) }) }
+    let daemon = try Failure.wrap { try Daemon(configuration: configuration, sinks: sinks, log: logLine) }
     logLine(
       "monitor \(Monitor.version): \(configuration.cameras.filter(\.enabled).count) camera(s), node \(configuration.node)"
     )

@@ -33,8 +33,7 @@ struct MambaBench: ParsableCommand {
     var block = MambaBlock(weights: MambaWeights(random: MambaConfig(dModel: 512, expand: 1), seed: 2))
     var state = MambaState(config: block.config)
     _ = timeSteps(&block, &state, count: 10)
-    let early = timeSteps(&block, &state, count: 100)
-    _ = timeSteps(&block, &state, count: 890)
+    let early = timeSteps(&block, &state, count: 990)
     let rssAt1k = ResidentMemory.bytes()
     let progressEvery = max(longSteps / 10, 1)
     var done = 1000
@@ -44,10 +43,10 @@ struct MambaBench: ParsableCommand {
       done += chunk
       FileHandle.standardError.write(Data("  \(done) steps…\n".utf8))
     }
-    let late = timeSteps(&block, &state, count: 100)
+    let late = timeSteps(&block, &state, count: 1000)
     let rssAtEnd = ResidentMemory.bytes()
-    print(row("µs/step, steps 11–110", format(early), ""))
-    print(row("µs/step, 100 steps after \(longSteps)", format(late), ""))
+    print(row("µs/step, steps 11–1000", format(early), ""))
+    print(row("µs/step, 1000 steps after \(longSteps)", format(late), ""))
     print(row("RSS after 10³ steps", mib(rssAt1k), ""))
     print(row("RSS after \(longSteps) steps", mib(rssAtEnd), ""))
     print(row("RSS difference", String(format: "%.3f MiB", Double(rssAtEnd - rssAt1k) / 1_048_576), ""))

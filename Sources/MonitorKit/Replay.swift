@@ -1,4 +1,5 @@
 import Core
+import Dispatch
 import Rules
 import Video
 
@@ -23,6 +24,8 @@ public struct Replay: Sendable {
   public var fps: Double = 2
   public var motionGate = false
   public var camera = "replay"
+  /// Live sources (RTSP, v4l2): stop after this many seconds (required for them).
+  public var seconds: Double?
 
   public init() {}
 

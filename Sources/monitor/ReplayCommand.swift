@@ -8,7 +8,8 @@ import Rules
 struct ReplayCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "replay",
-    abstract: "Score rules over a recorded clip: timeline, sparkline and the alerts the daemon would send.",
+    abstract:
+      "Score rules over a clip (or a live stream for --seconds): timeline, sparkline and the alerts it would send.",
     discussion: """
       Runs exactly the daemon's per-frame path (2 fps sampling, CLIP, temporal model,
       calibration, episodes) over FILE and prints each rule's calibrated score
@@ -18,10 +19,14 @@ struct ReplayCommand: ParsableCommand {
       Examples:
         monitor replay fall.mp4 --model ./clip --rule "a person falls down" --threshold 0.6
         monitor replay driveway.mkv --model ./clip --rules-dir /etc/monitor/rules.d --json
+        monitor replay rtsp://cam/stream --seconds 60 --model ./clip --rule "a delivery van"
       """)
 
-  @Argument(help: "Video file to score.")
+  @Argument(help: "Video file to score, or a live URL (rtsp://, v4l2:) with --seconds.")
   var file: String
+
+  @Option(help: "Live sources: seconds to score.")
+  var seconds: Double?
 
   @Option(help: "An ad-hoc rule text (repeatable).")
   var rule: [String] = []
@@ -78,6 +83,7 @@ struct ReplayCommand: ParsableCommand {
     var replay = Replay()
     replay.fps = fps
     replay.motionGate = motion
+    replay.seconds = seconds
     let bar = ProgressBar(label: URL(fileURLWithPath: file).lastPathComponent)
     let result: Replay.Result
     do {

@@ -126,7 +126,8 @@ struct AddRule: ParsableCommand {
 
 struct RemoveRule: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "remove-rule", abstract: "Remove a rule (its open episodes end; Home Assistant entities are removed).")
+    commandName: "remove-rule", abstract: "Remove a rule (a running daemon ends its open episodes within a second).",
+    discussion: "Example:\n  monitor remove-rule person-falls")
 
   @Argument(help: "The rule's id (see `monitor rules`).")
   var id: String
@@ -145,7 +146,8 @@ struct RemoveRule: ParsableCommand {
 
 struct ListRules: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "rules", abstract: "List the rules: id, text, cameras, threshold, enabled; broken files are reported.")
+    commandName: "rules", abstract: "List the rules: id, text, cameras, threshold, enabled; broken files are reported.",
+    discussion: "Examples:\n  monitor rules\n  monitor rules --rules-dir ./rules")
 
   @OptionGroup var location: RulesLocation
 
@@ -165,7 +167,8 @@ struct ListRules: ParsableCommand {
 }
 
 struct EnableRule: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "enable", abstract: "Enable a rule.")
+  static let configuration = CommandConfiguration(
+    commandName: "enable", abstract: "Enable a rule.", discussion: "Example:\n  monitor enable person-at-night")
   @Argument(help: "The rule's id.") var id: String
   @OptionGroup var location: RulesLocation
   func run() throws { try setEnabled(true, id: id, location: location) }
@@ -173,7 +176,8 @@ struct EnableRule: ParsableCommand {
 
 struct DisableRule: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "disable", abstract: "Disable a rule (kept on disk; open episodes end).")
+    commandName: "disable", abstract: "Disable a rule (kept on disk; open episodes end).",
+    discussion: "Example:\n  monitor disable person-at-night")
   @Argument(help: "The rule's id.") var id: String
   @OptionGroup var location: RulesLocation
   func run() throws { try setEnabled(false, id: id, location: location) }
@@ -193,7 +197,8 @@ private func setEnabled(_ enabled: Bool, id: String, location: RulesLocation) th
 
 struct CheckConfig: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "check-config", abstract: "Validate the configuration and every rule file; exit 1 on any problem.")
+    commandName: "check-config", abstract: "Validate the configuration and every rule file; exit 1 on any problem.",
+    discussion: "Examples:\n  monitor check-config\n  monitor check-config ./monitor.toml")
 
   @Argument(help: "Configuration file.")
   var config = "/etc/monitor/monitor.toml"

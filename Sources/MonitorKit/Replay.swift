@@ -38,9 +38,12 @@ public struct Replay: Sendable {
     options.sampleRate = fps
     options.stallTimeout = 30
     let source = try VideoSource(url: url, options: options)
-    guard !source.spec.isLive else {
-      throw VideoError(
-        source: source.name, reason: .invalidSource("replay reads files; record a clip of the stream first"))
+    if source.spec.isLive {
+      guard let seconds else {
+        throw VideoError(
+          source: source.name, reason: .invalidSource("a live source needs --seconds (how long to score it)"))
+      }
+      DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { source.stop() }
     }
     var state = CameraState(camera: camera, engine: engine)
     var gate = MotionGate()

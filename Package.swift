@@ -39,9 +39,11 @@ let package = Package(
     .target(name: "Rules", dependencies: ["Core"], swiftSettings: strict),
     // Frame sources, decode, sampling, motion gate, JPEG, reconnect.
     .target(name: "Video", dependencies: ["Core", "CFFmpeg"], swiftSettings: strict),
+    // Alerts: libmosquitto publisher, topics, payloads, on-disk outbox, Home Assistant discovery.
+    .target(name: "Alerts", dependencies: ["Core", "CMosquitto"], swiftSettings: strict),
     // The daemon: configuration, rule store, per-camera pipeline, inference workers.
     .target(
-      name: "MonitorKit", dependencies: ["Core", "Video", "CLIP", "Mamba", "Rules", "ModelIO", "Tensor"],
+      name: "MonitorKit", dependencies: ["Core", "Video", "CLIP", "Mamba", "Rules", "ModelIO", "Tensor", "Alerts"],
       swiftSettings: strict),
     // Test doubles and helpers that drive real processes (RTSP server, ffmpeg CLI).
     .target(name: "TestSupport", dependencies: ["Core"], swiftSettings: strict),
@@ -74,6 +76,7 @@ let package = Package(
     .testTarget(
       name: "MonitorKitTests", dependencies: ["MonitorKit", "Core", "Rules", "Video", "TestSupport"],
       swiftSettings: strict),
+    .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Core", "TestSupport"], swiftSettings: strict),
     .testTarget(name: "CShimTests", dependencies: ["CFFmpeg", "COpenBLAS", "CMosquitto"], swiftSettings: strict),
   ]
 )

@@ -15,8 +15,11 @@ public final class ChildProcess: @unchecked Sendable {
       "\(URL(fileURLWithPath: executable).lastPathComponent)-\(UUID().uuidString).log")
     _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
     let log = try FileHandle(forWritingTo: logURL)
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
+    // Children inherit the spawning thread's signal mask, and test-runner threads
+    // block SIGTERM: a child would then ignore a graceful stop. A python3 exec
+    // shim unblocks every signal first (same pid, since it execs).
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+    process.arguments = ["-c", Self.unblockAndExec, executable] + arguments
     if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     process.standardOutput = log
     process.standardError = log
@@ -26,18 +29,25 @@ public final class ChildProcess: @unchecked Sendable {
 
   deinit { kill() }
 
-  public var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+  private static let unblockAndExec =
+    "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])"
+
+  /// The output so far; invalid UTF-8 (binary payloads) is replaced, never fatal.
+  public var log: String { (try? Data(contentsOf: logURL)).map { String(decoding: $0, as: UTF8.self) } ?? "" }
   public var isRunning: Bool { process.isRunning }
+
+  /// The program run (not the exec shim).
+  public var name: String { process.arguments?.dropFirst(2).first ?? "child" }
 
   /// Waits until the log contains `text`; throws with the log on timeout or exit.
   public func waitForOutput(_ text: String, timeout: Double = 15) throws {
     let end = Date().addingTimeInterval(timeout)
     while Date() < end {
       if log.contains(text) { return }
-      if !process.isRunning { throw TestFailure("\(process.executableURL!.path) exited early:\n\(log)") }
+      if !process.isRunning { throw TestFailure("\(name) exited early:\n\(log)") }
       Thread.sleep(forTimeInterval: 0.05)
     }
-    throw TestFailure("timed out waiting for '\(text)' from \(process.executableURL!.path):\n\(log)")
+    throw TestFailure("timed out waiting for '\(text)' from \(name):\n\(log)")
   }
 
   public func signal(_ signal: Int32) {

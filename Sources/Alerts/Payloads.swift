@@ -1,0 +1,34 @@
+import Core
+import Foundation
+
+/// JSON payloads: the event (validated in tests against `schemas/event.schema.json`),
+/// Home Assistant discovery, stats.
+public enum Payloads {
+  public static func event(_ event: AlertEvent) -> Data {
+    let object: [String: Any] = [
+      "type": event.kind.rawValue, "id": event.id, "camera": event.camera, "rule": event.rule, "label": event.label,
+      "score": event.score, "top_score": event.topScore, "threshold": event.threshold, "start_time": event.startTime,
+      "end_time": event.endTime.map { $0 as Any } ?? NSNull(), "frame_time": event.frameTime,
+      "has_snapshot": event.hasSnapshot, "model": event.model,
+    ]
+    return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+  }
+
+  /// A binary_sensor per camera × rule, on while an episode is open.
+  public static func discovery(topics: Topics, camera: String, rule: String, label: String) -> Data {
+    let object: [String: Any] = [
+      "name": "\(camera) \(label)", "unique_id": "monitor_\(topics.node)_\(camera)_\(rule)",
+      "state_topic": topics.state(camera: camera, rule: rule), "payload_on": "ON", "payload_off": "OFF",
+      "availability_topic": topics.available, "payload_available": "online", "payload_not_available": "offline",
+      "device": [
+        "identifiers": ["monitor_\(topics.node)"], "name": "monitor \(topics.node)", "manufacturer": "monitor",
+        "model": "text-prompted video alerts",
+      ] as [String: Any],
+    ]
+    return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+  }
+
+  public static func stats(_ values: [String: Any]) -> Data {
+    (try? JSONSerialization.data(withJSONObject: values, options: [.sortedKeys])) ?? Data("{}".utf8)
+  }
+}

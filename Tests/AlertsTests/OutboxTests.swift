@@ -1,0 +1,59 @@
+import Alerts
+import Foundation
+import TestSupport
+import Testing
+
+@Suite struct OutboxPolicyTests {
+  @Test func staleUpdatesGoFirstNewAndEndStay() {
+    let policy = OutboxPolicy(capacity: 3)
+    let entries: [(sequence: UInt64, kind: OutboxPolicy.Kind)] = [
+      (1, .new), (2, .update), (3, .update), (4, .end), (5, .update),
+    ]
+    #expect(policy.drops(entries) == [2, 3])
+    #expect(policy.drops(Array(entries.prefix(3))).isEmpty)
+    let onlyNewEnd: [(sequence: UInt64, kind: OutboxPolicy.Kind)] = (1...13).map { ($0, $0 % 2 == 0 ? .end : .new) }
+    #expect(policy.drops(onlyNewEnd) == [1])  // past 4× capacity the oldest goes
+  }
+}
+
+@Suite struct OutboxTests {
+  @Test func survivesARestartInOrderAndForgetsAcknowledged() throws {
+    let directory = try Repository.temporaryDirectory("outbox").path
+    var outbox: Outbox? = try Outbox(directory: directory)
+    for i in 1...5 { try outbox!.append(topic: "t/events", payload: Data("event \(i)".utf8), kind: .new) }
+    outbox!.remove(2)
+    outbox = nil  // as after SIGKILL: nothing else is written on the way out
+    let reopened = try Outbox(directory: directory)
+    #expect(
+      reopened.pending.map { String(decoding: $0.payload, as: UTF8.self) } == [
+        "event 1", "event 3", "event 4", "event 5",
+      ])
+    let (next, _) = try reopened.append(topic: "t/events", payload: Data("event 6".utf8), kind: .end)
+    #expect(next.sequence == 6)
+  }
+
+  @Test func damagedRecordsAreReportedGoodOnesKept() throws {
+    let directory = try Repository.temporaryDirectory("outbox").path
+    let outbox = try Outbox(directory: directory)
+    for i in 1...3 { try outbox.append(topic: "t/events", payload: Data("event \(i)".utf8), kind: .update) }
+    let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+    // Truncate the second record, fill the third with garbage.
+    let second = directory + "/" + files[1]
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: second))
+    try bytes.prefix(bytes.count - 3).write(to: URL(fileURLWithPath: second))
+    try Data((0..<64).map { UInt8($0 * 7 & 0xFF) }).write(to: URL(fileURLWithPath: directory + "/" + files[2]))
+    let reopened = try Outbox(directory: directory)
+    #expect(reopened.pending.map { String(decoding: $0.payload, as: UTF8.self) } == ["event 1"])
+    #expect(reopened.problems.count == 2 && reopened.problems.allSatisfy { $0.contains("damaged outbox record") })
+    #expect(FileManager.default.fileExists(atPath: second + ".bad"))
+  }
+
+  @Test func capacityDropsUpdatesAndCounts() throws {
+    let outbox = try Outbox(directory: try Repository.temporaryDirectory("outbox").path, capacity: 2)
+    try outbox.append(topic: "e", payload: Data("n".utf8), kind: .new)
+    try outbox.append(topic: "e", payload: Data("u".utf8), kind: .update)
+    let (_, dropped) = try outbox.append(topic: "e", payload: Data("e".utf8), kind: .end)
+    #expect(dropped == [2] && outbox.dropped == 1)
+    #expect(outbox.pending.map(\.kind) == [.new, .end])
+  }
+}

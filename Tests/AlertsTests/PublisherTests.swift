@@ -1,0 +1,113 @@
+import Alerts
+import Core
+import Foundation
+import TestSupport
+import Testing
+
+/// The publisher against a real mosquitto broker, with a real subscriber.
+@Suite(.serialized) struct PublisherTests {
+  static func event(_ kind: AlertEvent.Kind, id: String, time: Double, snapshot: [UInt8]? = nil) -> AlertEvent {
+    AlertEvent(
+      kind: kind, id: id, camera: "hall", rule: "person-falls", label: "a person falls", score: 0.8, topScore: 0.8,
+      threshold: 0.6, startTime: 1, endTime: kind == .end ? time : nil, frameTime: time, snapshot: snapshot,
+      model: "test")
+  }
+
+  static func publisher(port: Int, outbox directory: String) throws -> MQTTPublisher {
+    var settings = MQTTPublisher.Settings(topics: Topics(prefix: "monitor", node: "edge"), clientID: "test-\(port)")
+    settings.host = "127.0.0.1"
+    settings.port = port
+    return try MQTTPublisher(settings: settings, outbox: try Outbox(directory: directory), log: { _ in })
+  }
+
+  /// `topic payload` lines a subscriber printed (debug lines dropped).
+  static func lines(_ subscriber: ChildProcess) -> [String] {
+    subscriber.log.split(separator: "\n").map(String.init).filter {
+      $0.hasPrefix("monitor/") || $0.hasPrefix("homeassistant/")
+    }
+  }
+
+  @Test func eventsStatesSnapshotAvailabilityAndDiscovery() throws {
+    let broker = try MosquittoBroker()
+    let subscriber = try broker.subscribe(["monitor/#", "homeassistant/#"])
+    let publisher = try Self.publisher(port: broker.port, outbox: try Repository.temporaryDirectory("mqtt").path)
+    publisher.start()
+    #expect(waitUntil(timeout: 10) { publisher.isConnected })
+    publisher.setEntities([.init(camera: "hall", rule: "person-falls", label: "a person falls")])
+    publisher.deliver(Self.event(.new, id: "e1", time: 2, snapshot: [0xFF, 0xD8, 0xFF, 0xD9]))
+    publisher.deliver(Self.event(.end, id: "e1", time: 5))
+    #expect(waitUntil(timeout: 10) { publisher.outbox.count == 0 })
+    #expect(
+      waitUntil(timeout: 5) { Self.lines(subscriber).contains("monitor/edge/hall/person-falls/state OFF") },
+      "\(subscriber.log)")
+    let lines = Self.lines(subscriber)
+    #expect(lines.contains("monitor/edge/available online"))
+    #expect(
+      lines.contains {
+        $0.hasPrefix("homeassistant/binary_sensor/edge_hall_person-falls/config {")
+          && $0.contains("\"unique_id\":\"monitor_edge_hall_person-falls\"")
+      })
+    let events = lines.filter { $0.hasPrefix("monitor/edge/events ") }
+    #expect(events.count == 2 && events[0].contains("\"type\":\"new\"") && events[1].contains("\"type\":\"end\""))
+    #expect(
+      lines.firstIndex(of: "monitor/edge/hall/person-falls/state ON")! < lines.firstIndex(
+        of: "monitor/edge/hall/person-falls/state OFF")!)
+    #expect(lines.contains { $0.hasPrefix("monitor/edge/hall/person-falls/snapshot ") })
+    publisher.stop()
+    #expect(waitUntil(timeout: 5) { Self.lines(subscriber).contains("monitor/edge/available offline") })
+  }
+
+  @Test func eventsDuringABrokerOutageArriveInOrderAfterward() throws {
+    let broker = try MosquittoBroker(persistent: true)
+    // A persistent-session subscriber: the broker keeps its subscription and queues for it.
+    let session = ["-c", "-i", "outage-subscriber"]
+    let first = try broker.subscribe(["monitor/+/events"], extra: session)
+    let directory = try Repository.temporaryDirectory("mqtt").path
+    let publisher = try Self.publisher(port: broker.port, outbox: directory)
+    publisher.start()
+    #expect(waitUntil(timeout: 10) { publisher.isConnected })
+    publisher.deliver(Self.event(.new, id: "before", time: 0))
+    #expect(waitUntil(timeout: 5) { Self.lines(first).count == 1 })
+    first.kill()
+    broker.terminate()
+    #expect(waitUntil(timeout: 10) { !publisher.isConnected })
+    let ids = (1...6).map { "outage-\($0)" }
+    for (i, id) in ids.enumerated() { publisher.deliver(Self.event(i % 2 == 0 ? .new : .end, id: id, time: Double(i))) }
+    #expect(publisher.outbox.count == 6)
+    try broker.start()
+    #expect(waitUntil(timeout: 40) { publisher.outbox.count == 0 }, "outbox never drained")
+    let second = try broker.subscribe(["monitor/+/events"], extra: session)
+    #expect(waitUntil(timeout: 5) { Self.lines(second).count >= 6 })
+    // Redelivery of an id is allowed (at-least-once); order and completeness are not negotiable.
+    var received: [String] = []
+    for line in Self.lines(second) {
+      if let id = ids.first(where: { line.contains("\"id\":\"\($0)\"") }), received.last != id { received.append(id) }
+    }
+    #expect(received == ids, "\(second.log)")
+    publisher.stop()
+  }
+
+  @Test func killedWhileTheBrokerIsDownDeliversAfterRestart() throws {
+    let broker = try MosquittoBroker()
+    let directory = try Repository.temporaryDirectory("mqtt").path
+    broker.kill()
+    do {
+      // A publisher that never reaches the broker, then "dies" with its outbox on disk.
+      let doomed = try Self.publisher(port: broker.port, outbox: directory)
+      doomed.start()
+      for i in 1...3 { doomed.deliver(Self.event(.new, id: "kept-\(i)", time: Double(i))) }
+      #expect(doomed.outbox.count == 3)
+    }
+    try broker.start()
+    let subscriber = try broker.subscribe(["monitor/+/events"])
+    let revived = try Self.publisher(port: broker.port, outbox: directory)
+    revived.start()
+    #expect(waitUntil(timeout: 15) { revived.outbox.count == 0 })
+    #expect(waitUntil(timeout: 5) { Self.lines(subscriber).count >= 3 })
+    let received = Self.lines(subscriber).compactMap { line in
+      ["kept-1", "kept-2", "kept-3"].first { line.contains($0) }
+    }
+    #expect(received == ["kept-1", "kept-2", "kept-3"])
+    revived.stop()
+  }
+}

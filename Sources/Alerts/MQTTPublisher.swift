@@ -223,7 +223,9 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
       $0.connected = false
       $0.inflight = [:]
     }
-    if code != 0 { log("\(brokerName): connection lost (\(Self.describe(code))); reconnecting, events wait in the outbox") }
+    if code != 0 {
+      log("\(brokerName): connection lost (\(Self.describe(code))); reconnecting, events wait in the outbox")
+    }
   }
 
   fileprivate func acknowledged(mid: Int32) {

@@ -160,8 +160,11 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
       send(settings.topics.available, Data("offline".utf8), retain: true)
       Thread.sleep(forTimeInterval: 0.1)
       _ = mosquitto_disconnect(handle)
+      _ = mosquitto_loop_stop(handle, false)
+    } else {
+      // Not connected: the network thread is retrying; stop it now (the outbox keeps the events).
+      _ = mosquitto_loop_stop(handle, true)
     }
-    _ = mosquitto_loop_stop(handle, false)
   }
 
   // MARK: Publishing

@@ -29,6 +29,8 @@ public struct Configuration: Sendable, Equatable {
   }
 
   public struct MQTT: Sendable, Equatable {
+    /// Off: events go to the log (and --events-file) only.
+    public var enabled = true
     public var host = "localhost"
     public var port = 1883
     /// Topics are `<prefix>/<node>/…`.
@@ -44,7 +46,8 @@ public struct Configuration: Sendable, Equatable {
     public var keepalive = 30
 
     public static let keys = [
-      "host", "port", "prefix", "qos", "client_id", "username", "password_file", "tls_ca", "tls_cert", "tls_key",
+      "enabled", "host", "port", "prefix", "qos", "client_id", "username", "password_file", "tls_ca", "tls_cert",
+      "tls_key",
       "keepalive",
     ]
   }
@@ -191,6 +194,7 @@ extension Configuration.MQTT {
   init(_ table: TOMLTable, file: String) throws(ConfigError) {
     self.init()
     try table.requireKnownKeys(Self.keys, file: file)
+    enabled = try table.boolean("enabled", file: file) ?? enabled
     host = try table.string("host", file: file) ?? host
     if let port = try table.number("port", file: file) { self.port = Int(port) }
     prefix = try table.string("prefix", file: file) ?? prefix

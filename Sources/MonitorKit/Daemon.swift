@@ -1,3 +1,4 @@
+import Alerts
 import Core
 import Foundation
 import Rules
@@ -14,7 +15,9 @@ import Video
 public final class Daemon: @unchecked Sendable {
   public let configuration: Configuration
   private let engine: Engine
-  private let sinks: [any AlertSink]
+  private var sinks: [any AlertSink]
+  /// nil when `[mqtt] enabled = false`.
+  public let publisher: MQTTPublisher?
   private let log: @Sendable (String) -> Void
   private let queue: FrameQueue
   private let watcher: RuleWatcher
@@ -32,23 +35,48 @@ public final class Daemon: @unchecked Sendable {
     self.log = log
     Parallelism.threads = configuration.threads
     engine = try Engine(clipDirectory: configuration.clipModel, temporalFile: configuration.temporalModel)
+    if configuration.mqtt.enabled {
+      let outbox = try Outbox(directory: configuration.stateDirectory + "/outbox")
+      publisher = try MQTTPublisher(
+        settings: try configuration.mqtt.publisherSettings(node: configuration.node), outbox: outbox, log: log)
+    } else {
+      publisher = nil
+    }
     let cameras = configuration.cameras.filter(\.enabled)
     queue = FrameQueue(capacity: max(2, 2 * cameras.count))
     let rules = self.rules
+    let publisher = self.publisher
+    let cameraNames = cameras.map(\.name)
     watcher = RuleWatcher(store: RuleStore(directory: configuration.rulesDirectory)) { contents in
       rules.set(contents.rules)
+      publisher?.setEntities(Self.entities(cameras: cameraNames, rules: contents.rules))
       log(
         "rules reloaded: \(contents.rules.count) rule(s)"
           + (contents.problems.isEmpty ? "" : ", \(contents.problems.count) skipped"))
       for problem in contents.problems { log("rule skipped: \(problem)") }
     }
     embedded.withLock { $0 = [Int](repeating: 0, count: cameras.count) }
+    if let publisher { self.sinks.append(publisher) }
+  }
+
+  /// Camera × rule pairs that exist (for Home Assistant entities and retained states).
+  static func entities(cameras: [String], rules: [Rule]) -> Set<MQTTPublisher.Entity> {
+    var entities: Set<MQTTPublisher.Entity> = []
+    for camera in cameras {
+      for rule in rules where rule.applies(to: camera) {
+        entities.insert(.init(camera: camera, rule: rule.id, label: rule.text[0]))
+      }
+    }
+    return entities
   }
 
   /// Loads the rules, starts the worker and one reader per enabled camera.
   public func start() {
+    publisher?.start()
     let contents = watcher.start()
     rules.set(contents.rules)
+    publisher?.setEntities(
+      Self.entities(cameras: configuration.cameras.filter(\.enabled).map(\.name), rules: contents.rules))
     log("rules: \(contents.rules.count) loaded from \(configuration.rulesDirectory)")
     for problem in contents.problems { log("rule skipped: \(problem)") }
     let cameras = configuration.cameras.filter(\.enabled)
@@ -90,7 +118,24 @@ public final class Daemon: @unchecked Sendable {
     let deadline = Date().addingTimeInterval(timeout / 2)
     while readers.contains(where: { $0.isExecuting }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
     queue.close()
-    _ = workerDone.wait(timeout: .now() + timeout / 2)
+    _ = workerDone.wait(timeout: .now() + timeout / 4)
+    publisher?.stop(timeout: timeout / 4)
+  }
+
+  /// Publishes the stats message (the run loop calls this every 30 s).
+  public func publishStats() {
+    guard let publisher else { return }
+    var cameras: [String: Any] = [:]
+    for (index, source) in sources.enumerated() {
+      let stats = source.stats
+      let counter = counters[index]
+      cameras[counter.camera] =
+        [
+          "decoded": stats.decoded, "embedded": counter.embedded, "dropped": counter.dropped,
+          "reconnects": stats.reconnects, "connected": stats.connected,
+        ] as [String: Any]
+    }
+    publisher.publishStats(["cameras": cameras, "rss_bytes": ResidentMemory.bytes()])
   }
 
   private func read(camera: Configuration.Camera, index: Int, source: VideoSource) {

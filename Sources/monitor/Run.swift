@@ -42,33 +42,21 @@ struct Run: ParsableCommand {
       "monitor \(Monitor.version): \(configuration.cameras.filter(\.enabled).count) camera(s), node \(configuration.node)"
     )
     daemon.start()
+    let stats = DispatchSource.makeTimerSource(queue: .global())
+    stats.schedule(deadline: .now() + 30, repeating: 30)
+    stats.setEventHandler { daemon.publishStats() }
+    stats.resume()
     let stop = DispatchSemaphore(value: 0)
-    let signals = SignalHandlers(onStop: { stop.signal() }, onReload: { daemon.reloadRules() })
+    Signals.install { signal in
+      if signal == SIGHUP { daemon.reloadRules() } else { stop.signal() }
+    }
     if let seconds { DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { stop.signal() } }
     stop.wait()
     logLine("stopping: ending open episodes")
+    stats.cancel()
     daemon.stop()
     for counter in daemon.counters {
       logLine("camera \(counter.camera): \(counter.embedded) frames embedded, \(counter.dropped) dropped")
     }
-    withExtendedLifetime(signals) {}
-  }
-}
-
-/// SIGTERM/SIGINT stop, SIGHUP reloads rules. Dispatch sources, so the
-/// handlers run on a queue, never inside a signal context.
-final class SignalHandlers {
-  private let sources: [any DispatchSourceSignal]
-
-  init(onStop: @escaping @Sendable () -> Void, onReload: @escaping @Sendable () -> Void) {
-    var sources: [any DispatchSourceSignal] = []
-    for (number, handler) in [(SIGTERM, onStop), (SIGINT, onStop), (SIGHUP, onReload)] {
-      signal(number, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-      source.setEventHandler(handler: handler)
-      source.resume()
-      sources.append(source)
-    }
-    self.sources = sources
   }
 }

@@ -1,2 +1,3 @@
 // Entry point only: commands live in their own files (see Monitor.swift).
+Signals.listen()
 Monitor.main()

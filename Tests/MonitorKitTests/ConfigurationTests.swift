@@ -33,7 +33,7 @@ import Testing
     ("[mqtt]\ntls_ca = \"/ca\"\ntls_cert = \"/c\"", "m.toml:3: mqtt tls_cert and tls_key must be given together"),
     (
       "[mqtt]\nhots = \"x\"",
-      "m.toml:2: unknown key 'hots' (did you mean 'host'?); valid keys: host, port, prefix, qos, client_id, username, password_file, tls_ca, tls_cert, tls_key, keepalive"
+      "m.toml:2: unknown key 'hots' (did you mean 'host'?); valid keys: enabled, host, port, prefix, qos, client_id, username, password_file, tls_ca, tls_cert, tls_key, keepalive"
     ),
     ("[[cameras]]\nurl = \"a.mp4\"", "m.toml:1: camera without a name (add name = \"driveway\")"),
     ("[[cameras]]\nname = \"a\"", "m.toml:1: camera 'a' has no url"),

@@ -43,13 +43,15 @@ import Testing
     return (rule, predicted)
   }
 
-  private func runDaemon(cameras: String, rule: Rule, seconds: Double) throws -> (events: [[String: Any]], log: String)
-  {
+  func runDaemon(
+    cameras: String, rule: Rule, seconds: Double, mqtt: String = "[mqtt]\nenabled = false"
+  ) throws -> (events: [[String: Any]], log: String) {
     let directory = try Repository.temporaryDirectory("daemon")
     let rules = directory.appendingPathComponent("rules").path
     try RuleStore(directory: rules).save(rule)
     let config = directory.appendingPathComponent("monitor.toml").path
-    try "rules_dir = \"\(rules)\"\nthreads = 1\n[model]\nclip = \"\(Self.model)\"\n\(cameras)"
+    try
+      "node = \"test\"\nrules_dir = \"\(rules)\"\nstate_dir = \"\(directory.path)\"\nthreads = 1\n[model]\nclip = \"\(Self.model)\"\n\(mqtt)\n\(cameras)"
       .write(toFile: config, atomically: true, encoding: .utf8)
     let eventsFile = directory.appendingPathComponent("events.jsonl").path
     let child = try ChildProcess(
@@ -120,7 +122,7 @@ import Testing
 
 /// Rules added, broken and removed while `monitor run` runs take effect without a restart.
 @Suite struct LiveReloadTests {
-  @Test func addedRuleAlertsBrokenFileIsSkippedRemovedRuleEnds() throws {
+  @Test func addedRuleAlertsBrokenFileIsSkippedEditedAndRemovedRulesEnd() throws {
     let directory = try Repository.temporaryDirectory("reload")
     let video = try TestVideos.make(codec: .h264, seconds: 2, fps: 10, width: 96, height: 72, in: directory)
     let rules = directory.appendingPathComponent("rules").path
@@ -154,11 +156,18 @@ import Testing
       })
     try "id = \"broken\"\ntext = \n".write(toFile: rules + "/broken.toml", atomically: true, encoding: .utf8)
     #expect(waitUntil(timeout: 3) { child.log.contains("rule skipped: \(rules)/broken.toml:2") })
+    func count(_ type: String) -> Int {
+      events().filter { $0.contains("\"type\":\"\(type)\"") && $0.contains("\"rule\":\"anything\"") }.count
+    }
+    // Edit: disabling ends the episode, enabling starts a new one.
+    rule.enabled = false
+    try RuleStore(directory: rules).save(rule)
+    #expect(waitUntil(timeout: 3) { count("end") == 1 })
+    rule.enabled = true
+    try RuleStore(directory: rules).save(rule)
+    #expect(waitUntil(timeout: 3) { count("new") == 2 })
     try RuleStore(directory: rules).remove(id: "anything")
-    #expect(
-      waitUntil(timeout: 3) {
-        events().contains { $0.contains("\"type\":\"end\"") && $0.contains("\"rule\":\"anything\"") }
-      })
+    #expect(waitUntil(timeout: 3) { count("end") == 2 })
     child.signal(SIGTERM)
     child.process.waitUntilExit()
     #expect(child.process.terminationStatus == 0, "\(child.log)")

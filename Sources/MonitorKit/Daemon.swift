@@ -26,6 +26,23 @@ public final class Daemon: @unchecked Sendable {
   private var readers: [Thread] = []
   private let workerDone = DispatchSemaphore(value: 0)
   private let embedded = Mutex<[Int]>([])
+  /// When the inference worker last made progress (or woke up idle).
+  private let heartbeat = Mutex(Date())
+
+  /// Whether the inference worker has shown signs of life within `seconds`.
+  public func isAlive(within seconds: Double) -> Bool {
+    heartbeat.withLock { Date().timeIntervalSince($0) <= seconds }
+  }
+
+  /// One line for `systemctl status`.
+  public var statusLine: String {
+    let cameras = sources.map(\.stats)
+    let connected = cameras.filter(\.connected).count
+    let broker =
+      publisher.map { $0.isConnected ? "broker connected" : "broker unreachable (\($0.outbox.count) queued)" }
+      ?? "mqtt off"
+    return "\(connected)/\(cameras.count) cameras up, \(rules.get().count) rules, \(broker)"
+  }
 
   public init(
     configuration: Configuration, sinks: [any AlertSink], log: @escaping @Sendable (String) -> Void
@@ -157,6 +174,8 @@ public final class Daemon: @unchecked Sendable {
     var lastTimes = [Double](repeating: 0, count: cameras.count)
     let snapshots = JPEGEncoder()
     while let batch = queue.popBatch(maximum: min(8, max(1, cameras.count))) {
+      heartbeat.withLock { $0 = Date() }
+      if batch.isEmpty { continue }
       let embeddings = engine.embed(batch.map(\.frame))
       let current = rules.get()
       for (item, embedding) in zip(batch, embeddings) {

@@ -36,11 +36,16 @@ public final class FrameQueue: @unchecked Sendable {
   }
 
   /// Up to `maximum` frames, at most one per camera (the batch crosses
-  /// cameras); waits until there is one or the queue is closed and empty (nil).
-  public func popBatch(maximum: Int) -> [Item]? {
+  /// cameras); waits until there is one, or `timeout` seconds (returning an
+  /// empty batch, so the worker can prove it is alive), or the queue is
+  /// closed and empty (nil).
+  public func popBatch(maximum: Int, timeout: Double = 1) -> [Item]? {
     condition.lock()
     defer { condition.unlock() }
-    while items.isEmpty && !closed { condition.wait() }
+    let deadline = Date().addingTimeInterval(timeout)
+    while items.isEmpty && !closed {
+      if !condition.wait(until: deadline) { return [] }
+    }
     if items.isEmpty { return nil }
     var batch: [Item] = []
     var index = 0

@@ -42,6 +42,18 @@ struct Run: ParsableCommand {
       "monitor \(Monitor.version): \(configuration.cameras.filter(\.enabled).count) camera(s), node \(configuration.node)"
     )
     daemon.start()
+    let systemd = SystemdNotifier()
+    systemd.notify("READY=1")
+    systemd.notify("STATUS=\(daemon.statusLine)")
+    let watchdog = DispatchSource.makeTimerSource(queue: .global())
+    let interval = systemd.watchdogInterval ?? 10
+    watchdog.schedule(deadline: .now() + interval, repeating: interval)
+    watchdog.setEventHandler {
+      // Only a live pipeline pats the watchdog: a hung worker gets the service restarted.
+      if daemon.isAlive(within: max(interval * 2, 5)) { systemd.notify("WATCHDOG=1") }
+      systemd.notify("STATUS=\(daemon.statusLine)")
+    }
+    if systemd.isActive { watchdog.resume() }
     let stats = DispatchSource.makeTimerSource(queue: .global())
     stats.schedule(deadline: .now() + 30, repeating: 30)
     stats.setEventHandler { daemon.publishStats() }
@@ -53,6 +65,8 @@ struct Run: ParsableCommand {
     if let seconds { DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { stop.signal() } }
     stop.wait()
     logLine("stopping: ending open episodes")
+    systemd.notify("STOPPING=1")
+    if systemd.isActive { watchdog.cancel() }
     stats.cancel()
     daemon.stop()
     for counter in daemon.counters {

@@ -45,15 +45,20 @@ struct Run: ParsableCommand {
     let systemd = SystemdNotifier()
     systemd.notify("READY=1")
     systemd.notify("STATUS=\(daemon.statusLine)")
-    let watchdog = DispatchSource.makeTimerSource(queue: .global())
-    let interval = systemd.watchdogInterval ?? 10
-    watchdog.schedule(deadline: .now() + interval, repeating: interval)
-    watchdog.setEventHandler {
-      // Only a live pipeline pats the watchdog: a hung worker gets the service restarted.
-      if daemon.isAlive(within: max(interval * 2, 5)) { systemd.notify("WATCHDOG=1") }
-      systemd.notify("STATUS=\(daemon.statusLine)")
+    // A dispatch source released while suspended traps, so the watchdog exists only under systemd.
+    var watchdog: (any DispatchSourceTimer)?
+    if systemd.isActive {
+      let interval = systemd.watchdogInterval ?? 10
+      let timer = DispatchSource.makeTimerSource(queue: .global())
+      timer.schedule(deadline: .now() + interval, repeating: interval)
+      timer.setEventHandler {
+        // Only a live pipeline pats the watchdog: a hung worker gets the service restarted.
+        if daemon.isAlive(within: max(interval * 2, 5)) { systemd.notify("WATCHDOG=1") }
+        systemd.notify("STATUS=\(daemon.statusLine)")
+      }
+      timer.resume()
+      watchdog = timer
     }
-    if systemd.isActive { watchdog.resume() }
     let stats = DispatchSource.makeTimerSource(queue: .global())
     stats.schedule(deadline: .now() + 30, repeating: 30)
     stats.setEventHandler { daemon.publishStats() }
@@ -66,7 +71,7 @@ struct Run: ParsableCommand {
     stop.wait()
     logLine("stopping: ending open episodes")
     systemd.notify("STOPPING=1")
-    if systemd.isActive { watchdog.cancel() }
+    watchdog?.cancel()
     stats.cancel()
     daemon.stop()
     for counter in daemon.counters {

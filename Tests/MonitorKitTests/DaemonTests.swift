@@ -110,12 +110,14 @@ import Testing
     let news = events.filter { $0["camera"] as? String == "rtsp-cam" && $0["type"] as? String == "new" }
     let predictedNews = predicted.filter { $0.kind == .new }
     #expect(news.count == predictedNews.count, "\(log)")
-    // Over RTSP the stream clock starts where decoding started (the first keyframe the
-    // client gets, and RTCP sync may move it once): allow one keyframe interval (1 s here)
-    // plus one sampling step. The file camera above checks exact agreement.
+    // Over RTSP the stream clock is the client's: it starts at the first keyframe it
+    // decodes, and FFmpeg re-bases RTP time once the first RTCP sender report arrives,
+    // which can move it by a keyframe interval or two (1 s each here) on a loaded
+    // machine. The file camera above checks exact agreement; here, the same episodes
+    // within that slack.
     for (event, expected) in zip(news, predictedNews) {
       #expect(
-        abs((event["start_time"] as? Double ?? -99) - expected.startTime) <= 1.51, "\(event) vs \(expected.summary)")
+        abs((event["start_time"] as? Double ?? -99) - expected.startTime) <= 2.6, "\(event) vs \(expected.summary)")
     }
   }
 }

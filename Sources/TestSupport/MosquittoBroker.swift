@@ -11,6 +11,17 @@ public final class MosquittoBroker: @unchecked Sendable {
   /// reconnect interleave.
   private let configFile: String?
 
+  /// A broker with a custom configuration; `configuration(port)` returns the file's text.
+  public init(configuration: (Int) -> String) throws {
+    port = Network.freePort()
+    let directory = try Repository.temporaryDirectory("mosquitto")
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
+    let config = directory.appendingPathComponent("mosquitto.conf").path
+    try configuration(port).write(toFile: config, atomically: true, encoding: .utf8)
+    configFile = config
+    try start()
+  }
+
   public init(port: Int = Network.freePort(), persistent: Bool = false) throws {
     self.port = port
     if persistent {

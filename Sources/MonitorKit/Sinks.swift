@@ -1,3 +1,4 @@
+import Alerts
 import Core
 import Foundation
 
@@ -8,8 +9,9 @@ public final class LogSink: AlertSink {
   public func deliver(_ event: AlertEvent) { log(event.summary) }
 }
 
-/// Appends one JSON object per event to a file (`monitor run --events-file`):
-/// for scripts, tests, and checking a setup before MQTT is configured.
+/// Appends one JSON object per event (the MQTT event payload) to a file
+/// (`monitor run --events-file`): for scripts, tests, and checking a setup
+/// before MQTT is configured.
 public final class JSONLinesSink: AlertSink, @unchecked Sendable {
   private let handle: FileHandle
   private let lock = NSLock()
@@ -25,22 +27,10 @@ public final class JSONLinesSink: AlertSink, @unchecked Sendable {
   }
 
   public func deliver(_ event: AlertEvent) {
-    let line = Self.json(event) + "\n"
+    var line = Payloads.event(event)
+    line.append(0x0A)
     lock.lock()
-    handle.write(Data(line.utf8))
+    handle.write(line)
     lock.unlock()
-  }
-
-  /// The event payload of DESIGN.md's `<prefix>/events` topic.
-  public static func json(_ event: AlertEvent) -> String {
-    var object: [String: Any] = [
-      "type": event.kind.rawValue, "id": event.id, "camera": event.camera, "rule": event.rule, "label": event.label,
-      "score": event.score, "top_score": event.topScore, "threshold": event.threshold, "start_time": event.startTime,
-      "end_time": event.endTime.map { $0 as Any } ?? NSNull(), "frame_time": event.frameTime,
-      "has_snapshot": event.hasSnapshot, "model": event.model,
-    ]
-    object["end_time"] = event.endTime.map { $0 as Any } ?? NSNull()
-    let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-    return String(decoding: data, as: UTF8.self)
   }
 }

@@ -33,6 +33,9 @@ struct Run: ParsableCommand {
   @Option(help: "Stop after this many seconds (tests, demos).")
   var seconds: Double?
 
+  @Option(help: "Seconds between stats messages on <prefix>/stats.")
+  var statsInterval = 30.0
+
   func run() throws {
     let configuration = try Failure.wrap { try Configuration(contentsOf: config) }
     var sinks: [any AlertSink] = [LogSink(log: logLine)]
@@ -60,7 +63,7 @@ struct Run: ParsableCommand {
       watchdog = timer
     }
     let stats = DispatchSource.makeTimerSource(queue: .global())
-    stats.schedule(deadline: .now() + 30, repeating: 30)
+    stats.schedule(deadline: .now() + statsInterval, repeating: statsInterval)
     stats.setEventHandler { daemon.publishStats() }
     stats.resume()
     let stop = DispatchSemaphore(value: 0)

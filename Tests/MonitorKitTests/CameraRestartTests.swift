@@ -1,0 +1,53 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The RTSP server behind a camera restarts: the daemon reconnects by itself,
+/// frames flow again, and the stats topic counts the reconnect.
+@Suite(.serialized) struct CameraRestartTests {
+  @Test func rtspRestartIsReconnectedAndCounted() throws {
+    let directory = try Repository.temporaryDirectory("camera-restart")
+    let server = try RTSPTestServer()
+    let broker = try MosquittoBroker()
+    let stats = try broker.subscribe(["monitor/test/stats"])
+    let config = directory.appendingPathComponent("monitor.toml").path
+    try """
+    node = "test"
+    rules_dir = "\(directory.path)/rules"
+    state_dir = "\(directory.path)"
+    [model]
+    clip = "\(DaemonTests.model)"
+    [mqtt]
+    host = "127.0.0.1"
+    port = \(broker.port)
+    [[cameras]]
+    name = "cam"
+    url = "\(server.url)"
+    motion = false
+    """.write(toFile: config, atomically: true, encoding: .utf8)
+    let daemon = try ChildProcess(
+      try Executables.path("monitor"), ["run", "--config", config, "--stats-interval", "1", "--seconds", "30"])
+    defer { daemon.kill() }
+
+    func latest() -> [String: Any]? {
+      let lines = stats.log.split(separator: "\n").filter { $0.hasPrefix("monitor/test/stats ") }
+      guard let last = lines.last else { return nil }
+      let json = Data(last.dropFirst("monitor/test/stats ".count).utf8)
+      return ((try? JSONSerialization.jsonObject(with: json)) as? [String: Any])?["cameras"].flatMap {
+        ($0 as? [String: Any])?["cam"] as? [String: Any]
+      }
+    }
+    #expect(waitUntil(timeout: 15) { (latest()?["embedded"] as? Int ?? 0) >= 3 }, "\(daemon.log)")
+    server.kill()
+    #expect(waitUntil(timeout: 10) { latest()?["connected"] as? Bool == false }, "\(daemon.log)")
+    let before = latest()?["embedded"] as? Int ?? 0
+    try server.start()
+    #expect(
+      waitUntil(timeout: 20) {
+        (latest()?["embedded"] as? Int ?? 0) >= before + 3 && latest()?["connected"] as? Bool == true
+      },
+      "\(daemon.log)")
+    #expect((latest()?["reconnects"] as? Int ?? 0) >= 1)
+    #expect(daemon.log.contains("camera cam: rtsp://127.0.0.1:\(server.port)/camera: connected"))
+  }
+}

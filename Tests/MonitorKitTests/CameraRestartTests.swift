@@ -10,21 +10,8 @@ import Testing
     let server = try RTSPTestServer()
     let broker = try MosquittoBroker()
     let stats = try broker.subscribe(["monitor/test/stats"])
-    let config = directory.appendingPathComponent("monitor.toml").path
-    try """
-    node = "test"
-    rules_dir = "\(directory.path)/rules"
-    state_dir = "\(directory.path)"
-    [model]
-    clip = "\(DaemonTests.model)"
-    [mqtt]
-    host = "127.0.0.1"
-    port = \(broker.port)
-    [[cameras]]
-    name = "cam"
-    url = "\(server.url)"
-    motion = false
-    """.write(toFile: config, atomically: true, encoding: .utf8)
+    let config = try DaemonConfig.write(
+      in: directory, mqttPort: broker.port, cameraURL: server.url, cameraLines: ["motion = false"])
     let daemon = try ChildProcess(
       try Executables.path("monitor"), ["run", "--config", config, "--stats-interval", "1", "--seconds", "30"])
     defer { daemon.kill() }

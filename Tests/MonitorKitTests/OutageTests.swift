@@ -21,21 +21,8 @@ import Testing
     rule.threshold = 0.001
     rule.minDuration = 0
     try RuleStore(directory: rules).save(rule)
-    let config = directory.appendingPathComponent("monitor.toml").path
-    try """
-    node = "test"
-    rules_dir = "\(rules)"
-    state_dir = "\(directory.path)"
-    [model]
-    clip = "\(DaemonTests.model)"
-    [mqtt]
-    host = "127.0.0.1"
-    port = \(broker.port)
-    [[cameras]]
-    name = "cam"
-    url = "\(video.path)"
-    loop = true
-    """.write(toFile: config, atomically: true, encoding: .utf8)
+    let config = try DaemonConfig.write(
+      in: directory, rules: rules, mqttPort: broker.port, cameraURL: video.path, cameraLines: ["loop = true"])
     let outbox = directory.appendingPathComponent("outbox").path
     func queued() -> Int {
       ((try? FileManager.default.contentsOfDirectory(atPath: outbox)) ?? []).filter { $0.hasSuffix(".msg") }.count

@@ -27,19 +27,8 @@ import Testing
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
 
     let video = try TestVideos.make(codec: .h264, seconds: 2, fps: 10, width: 96, height: 72, in: directory)
-    let config = directory.appendingPathComponent("monitor.toml").path
-    try """
-    rules_dir = "\(directory.path)/rules"
-    state_dir = "\(directory.path)"
-    [model]
-    clip = "\(DaemonTests.model)"
-    [mqtt]
-    enabled = false
-    [[cameras]]
-    name = "cam"
-    url = "\(video.path)"
-    loop = true
-    """.write(toFile: config, atomically: true, encoding: .utf8)
+    let config = try DaemonConfig.write(
+      in: directory, mqttPort: nil, cameraURL: video.path, cameraLines: ["loop = true"])
     let child = try ChildProcess(
       try Executables.path("monitor"), ["run", "--config", config, "--seconds", "3"],
       environment: ["NOTIFY_SOCKET": socketPath, "WATCHDOG_USEC": "1000000"])

@@ -50,10 +50,9 @@ public struct CameraState: Sendable {
       events += convert(
         track.tracker.finish(time: frame.pts), rule: track.rule, engine: engine, snapshots: snapshots, time: frame.pts)
       tracks[id] = nil
-      _ = track
     }
     for rule in active {
-      guard let scorer = try? engine.scorer(for: rule) else { continue }
+      guard let scorer = engine.scorer(for: rule) else { continue }
       var track =
         tracks[rule.id] ?? Track(rule: rule, tracker: EpisodeTracker(settings: .init(rule: rule)))
       if track.rule != rule {

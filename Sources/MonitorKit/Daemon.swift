@@ -185,6 +185,7 @@ public final class Daemon: @unchecked Sendable {
         embedded.withLock { $0[item.camera] += 1 }
         for event in events { for sink in sinks { sink.deliver(event) } }
       }
+      for problem in engine.takeProblems() { log(problem) }
     }
     for index in states.indices {
       for event in states[index].finish(time: lastTimes[index], engine: engine, snapshots: snapshots) {

@@ -18,6 +18,9 @@ public final class Engine: @unchecked Sendable {
   public let modelName: String
   private var textCache: [String: [Float]] = [:]
   private var scorers: [String: (rule: Rule, scorer: CalibratedScore)] = [:]
+  /// Rules whose scorer could not be built, as they were then.
+  private var failures: [String: Rule] = [:]
+  private var problems: [String] = []
   private var backgrounds: [[Float]]?
 
   public init(clipDirectory: String?, temporalFile: String?) throws {
@@ -60,13 +63,32 @@ public final class Engine: @unchecked Sendable {
     return result
   }
 
-  /// The rule's scorer, rebuilt only when the rule's text, negatives or examples change.
-  public func scorer(for rule: Rule) throws -> CalibratedScore {
-    if let cached = scorers[rule.id], cached.rule.text == rule.text, cached.rule.negatives == rule.negatives,
-      cached.rule.examples == rule.examples
-    {
-      return cached.scorer
+  /// The rule's scorer, rebuilt only when the rule's text, negatives or
+  /// examples change; nil when it cannot be built (an example image that does
+  /// not decode). A failure is remembered with the rule, so it is not retried
+  /// on every frame, and reported once through `takeProblems()`.
+  public func scorer(for rule: Rule) -> CalibratedScore? {
+    if let cached = scorers[rule.id], cached.rule.hasSameScoringInputs(as: rule) { return cached.scorer }
+    if let failed = failures[rule.id], failed.hasSameScoringInputs(as: rule) { return nil }
+    do {
+      let scorer = try buildScorer(for: rule)
+      scorers[rule.id] = (rule, scorer)
+      failures[rule.id] = nil
+      return scorer
+    } catch {
+      failures[rule.id] = rule
+      problems.append("rule '\(rule.id)' cannot be scored and is skipped: \(error)")
+      return nil
     }
+  }
+
+  /// Problems found since the last call (for the log), oldest first.
+  public func takeProblems() -> [String] {
+    defer { problems = [] }
+    return problems
+  }
+
+  private func buildScorer(for rule: Rule) throws -> CalibratedScore {
     if backgrounds == nil { backgrounds = Prompts.backgrounds.map { text($0) } }
     var positives = rule.text.map { text($0) }
     for path in rule.examples {
@@ -78,10 +100,15 @@ public final class Engine: @unchecked Sendable {
       }
       positives.append(contentsOf: embed([frame]))
     }
-    let scorer = CalibratedScore(
+    return CalibratedScore(
       positives: positives, negatives: rule.negatives.map { text($0) }, backgrounds: backgrounds!,
       logitScale: clip.logitScale)
-    scorers[rule.id] = (rule, scorer)
-    return scorer
+  }
+}
+
+extension Rule {
+  /// Whether the embeddings a scorer is built from are the same.
+  fileprivate func hasSameScoringInputs(as other: Rule) -> Bool {
+    text == other.text && negatives == other.negatives && examples == other.examples
   }
 }

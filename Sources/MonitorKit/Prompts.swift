@@ -1,3 +1,5 @@
+import Foundation
+
 /// Prompt ensembles (CLIP's zero-shot recipe): each phrasing is embedded in
 /// several templates and the embeddings averaged; generic background scenes
 /// give the calibration something to lose against when nothing happens.
@@ -14,17 +16,5 @@ public enum Prompts {
 
   public static func expand(_ phrase: String) -> [String] {
     templates.map { $0.replacingOccurrences(of: "{}", with: phrase) }
-  }
-}
-
-extension String {
-  fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-    var result = ""
-    var rest = Substring(self)
-    while let range = rest.firstRange(of: target) {
-      result += rest[..<range.lowerBound] + replacement
-      rest = rest[range.upperBound...]
-    }
-    return result + rest
   }
 }

@@ -93,6 +93,7 @@ struct ReplayCommand: ParsableCommand {
       throw Failure("\(error)")
     }
     bar.finish()
+    for problem in engine.takeProblems() { logLine(problem) }
     print(json ? ReplayReport.json(result) : ReplayReport.text(result))
   }
 }

@@ -8,7 +8,8 @@ import ModelIO
 /// A CLIP checkpoint in Hugging Face layout: a directory with `config.json`,
 /// `model.safetensors`, `vocab.json`, `merges.txt` (and optionally
 /// `preprocessor_config.json`), e.g. `openai/clip-vit-base-patch32` copied onto
-/// the box. Weights are read once (F16/BF16 widened to F32) and the file unmapped.
+/// the box. Weights are read once (F16/BF16 widened to F32); the file is unmapped
+/// once the encoders hold their copies.
 public struct CLIPModel: Sendable {
   public let directory: String
   public let config: CLIPConfig
@@ -18,24 +19,22 @@ public struct CLIPModel: Sendable {
   /// exp(logit_scale): multiplies cosines into logits (100 for OpenAI's models).
   public let logitScale: Float
 
+  /// Loads the directory through ModelIO (`CLIPFiles`).
   public init(directory: String) throws(ModelError) {
-    self.directory = directory
-    let configPath = directory + "/config.json"
-    let weightsPath = directory + "/model.safetensors"
-    for path in [configPath, weightsPath, directory + "/vocab.json", directory + "/merges.txt"]
-    where access(path, R_OK) != 0 {
-      throw ModelError(
-        file: path,
-        "missing or unreadable (a CLIP model directory needs config.json, model.safetensors, vocab.json, merges.txt)")
+    try self.init(files: try CLIPFiles(directory: directory))
+  }
+
+  public init(files: CLIPFiles) throws(ModelError) {
+    directory = files.directory
+    config = files.config
+    tokenizer = Tokenizer(vocabulary: files.vocabulary, contextLength: config.contextLength)
+    let preprocessing = Preprocessing(mean: files.imageMean, std: files.imageStd)
+    images = try ImageEncoder(file: files.weights, config: config, preprocessing: preprocessing)
+    texts = try TextEncoder(file: files.weights, config: config)
+    let scale = try files.weights.tensor("logit_scale").scalars
+    guard scale.count == 1 else {
+      throw ModelError(file: files.weights.path, tensor: "logit_scale", "must hold one value")
     }
-    config = try CLIPConfig(contentsOf: configPath)
-    tokenizer = try Tokenizer(directory: directory, contextLength: config.contextLength)
-    let file = try SafeTensors(path: weightsPath)
-    let preprocessing = try Preprocessing(contentsOf: directory + "/preprocessor_config.json")
-    images = try ImageEncoder(file: file, config: config, preprocessing: preprocessing)
-    texts = try TextEncoder(file: file, config: config)
-    let scale = try file.tensor("logit_scale").scalars
-    guard scale.count == 1 else { throw ModelError(file: weightsPath, tensor: "logit_scale", "must hold one value") }
     logitScale = expf(scale[0])
   }
 

@@ -1,9 +1,8 @@
 import Core
-import Foundation
 import ModelIO
 
 /// CLIP's pixel normalisation: x = (value / 255 − mean) / std per channel,
-/// from `preprocessor_config.json` (OpenAI's values when absent). Resizing and
+/// from `preprocessor_config.json` (read by `CLIPFiles`; OpenAI's values when absent). Resizing and
 /// the centre crop happen earlier, in the Video module.
 public struct Preprocessing: Sendable, Equatable {
   public var mean: [Float]
@@ -16,29 +15,6 @@ public struct Preprocessing: Sendable, Equatable {
     precondition(mean.count == 3 && std.count == 3 && std.allSatisfy { $0 > 0 })
     self.mean = mean
     self.std = std
-  }
-
-  /// Reads `image_mean`/`image_std` from a preprocessor config, if the file exists.
-  public init(contentsOf path: String) throws(ModelError) {
-    guard FileManager.default.fileExists(atPath: path) else {
-      self = .openAI
-      return
-    }
-    struct Raw: Decodable {
-      // swift-format-ignore: AlwaysUseLowerCamelCase
-      var image_mean: [Float]?
-      // swift-format-ignore: AlwaysUseLowerCamelCase
-      var image_std: [Float]?
-    }
-    guard let data = FileManager.default.contents(atPath: path),
-      let raw = try? JSONDecoder().decode(Raw.self, from: data)
-    else { throw ModelError(file: path, "not a valid preprocessor_config.json") }
-    let mean = raw.image_mean ?? Self.openAI.mean
-    let std = raw.image_std ?? Self.openAI.std
-    guard mean.count == 3, std.count == 3, std.allSatisfy({ $0 > 0 }) else {
-      throw ModelError(file: path, "image_mean and image_std must have 3 values, std positive")
-    }
-    self.init(mean: mean, std: std)
   }
 
   /// im2col: the frame's P×P patches, row-major over the patch grid, each as

@@ -1,4 +1,3 @@
-import Foundation
 import ModelIO
 
 /// CLIP's byte-level BPE tokenizer over `vocab.json` + `merges.txt` (Hugging
@@ -19,41 +18,23 @@ public struct Tokenizer: Sendable {
     var second: String
   }
 
+  /// Reads `vocab.json` + `merges.txt` from `directory` (through ModelIO).
   public init(directory: String, contextLength: Int = 77) throws(ModelError) {
-    try self.init(
-      vocabularyFile: directory + "/vocab.json", mergesFile: directory + "/merges.txt", contextLength: contextLength)
+    self.init(vocabulary: try BPEVocabulary(directory: directory), contextLength: contextLength)
   }
 
-  public init(vocabularyFile: String, mergesFile: String, contextLength: Int = 77) throws(ModelError) {
+  public init(vocabulary: BPEVocabulary, contextLength: Int = 77) {
     precondition(contextLength >= 2, "context length must hold the start and end tokens")
     self.contextLength = contextLength
-    let vocabularyData: Data
-    do {
-      vocabularyData = try Data(contentsOf: URL(fileURLWithPath: vocabularyFile))
-    } catch {
-      throw ModelError(file: vocabularyFile, "cannot read")
-    }
-    guard let vocabulary = try? JSONDecoder().decode([String: Int32].self, from: vocabularyData) else {
-      throw ModelError(file: vocabularyFile, "not a JSON object of token → id")
-    }
-    guard let start = vocabulary["<|startoftext|>"], let end = vocabulary["<|endoftext|>"] else {
-      throw ModelError(file: vocabularyFile, "has no <|startoftext|> or <|endoftext|> token")
-    }
-    guard let mergesText = try? String(contentsOfFile: mergesFile, encoding: .utf8) else {
-      throw ModelError(file: mergesFile, "cannot read as UTF-8 text")
-    }
     var ranks: [Pair: Int] = [:]
-    for (number, line) in mergesText.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-      if line.hasPrefix("#version") || line.isEmpty { continue }
-      let parts = line.split(separator: " ")
-      guard parts.count == 2 else { throw ModelError(file: mergesFile, "line \(number + 1) is not a pair of symbols") }
-      let pair = Pair(first: String(parts[0]), second: String(parts[1]))
+    for (first, second) in vocabulary.merges {
+      let pair = Pair(first: first, second: second)
       if ranks[pair] == nil { ranks[pair] = ranks.count }
     }
-    self.vocabulary = vocabulary
+    self.vocabulary = vocabulary.tokens
     self.ranks = ranks
-    startID = start
-    endID = end
+    startID = vocabulary.startID
+    endID = vocabulary.endID
     byteSymbols = ByteSymbols.table
   }
 

@@ -47,12 +47,7 @@ struct Embed: ParsableCommand {
       var options = SourceOptions()
       options.size = clip.config.imageSize
       options.sampleRate = nil
-      let frame: Frame?
-      do {
-        frame = try VideoSource(url: path, options: options).nextFrame()
-      } catch {
-        throw Failure("\(error)")
-      }
+      let frame = try Failure.wrap { try VideoSource(url: path, options: options).nextFrame() }
       guard let frame else { throw Failure("\(path): no picture could be decoded") }
       output.images.append(.init(image: path, embedding: clip.embed(frames: [frame])[0]))
     }

@@ -66,7 +66,7 @@ struct ReplayCommand: ParsableCommand {
       r.minDuration = minDuration
       r.horizon = horizon
       r.cooldown = 0
-      do { try r.validate(file: "--rule \"\(text)\"") } catch { throw Failure("\(error)") }
+      try Failure.wrap { try r.validate(file: "--rule \"\(text)\"") }
       rules.append(r)
     }
     if let rulesDir {
@@ -85,12 +85,9 @@ struct ReplayCommand: ParsableCommand {
     replay.motionGate = motion
     replay.seconds = seconds
     let bar = ProgressBar(label: URL(fileURLWithPath: file).lastPathComponent)
-    let result: Replay.Result
-    do {
-      result = try replay.run(url: file, rules: rules, engine: engine) { bar.update(seconds: $0) }
-    } catch {
-      bar.finish()
-      throw Failure("\(error)")
+    defer { bar.finish() }  // also on failure
+    let result = try Failure.wrap {
+      try replay.run(url: file, rules: rules, engine: engine) { bar.update(seconds: $0) }
     }
     bar.finish()
     for problem in engine.takeProblems() { logLine(problem) }
@@ -112,5 +109,9 @@ final class ProgressBar {
     logRaw("\r\(label): \(Int(seconds)) s scored…")
   }
 
-  func finish() { if enabled && lastDrawn >= 0 { logRaw("\r\u{1B}[K") } }
+  /// Clears the line; safe to call more than once.
+  func finish() {
+    if enabled && lastDrawn >= 0 { logRaw("\r\u{1B}[K") }
+    lastDrawn = -1
+  }
 }

@@ -17,11 +17,7 @@ struct RulesLocation: ParsableArguments {
   func store() throws -> RuleStore {
     if let rulesDir { return RuleStore(directory: rulesDir) }
     if FileManager.default.fileExists(atPath: config) {
-      do {
-        return RuleStore(directory: try Configuration(contentsOf: config).rulesDirectory)
-      } catch {
-        throw Failure("\(error)")
-      }
+      return RuleStore(directory: try Failure.wrap { try Configuration(contentsOf: config) }.rulesDirectory)
     }
     return RuleStore(directory: Configuration().rulesDirectory)
   }
@@ -115,11 +111,7 @@ struct AddRule: ParsableCommand {
         )
       }
     }
-    do {
-      try store.save(rule)
-    } catch {
-      throw Failure("\(error)")
-    }
+    try Failure.wrap { try store.save(rule) }
     print("added rule '\(rule.id)' → \(store.path(of: rule.id))")
   }
 }
@@ -135,11 +127,7 @@ struct RemoveRule: ParsableCommand {
   @OptionGroup var location: RulesLocation
 
   func run() throws {
-    do {
-      try location.store().remove(id: id)
-    } catch {
-      throw Failure("\(error)")
-    }
+    try Failure.wrap { try location.store().remove(id: id) }
     print("removed rule '\(id)'")
   }
 }
@@ -184,13 +172,11 @@ struct DisableRule: ParsableCommand {
 }
 
 private func setEnabled(_ enabled: Bool, id: String, location: RulesLocation) throws {
-  do {
+  try Failure.wrap {
     let store = try location.store()
     var rule = try store.rule(id: id)
     rule.enabled = enabled
     try store.save(rule)
-  } catch {
-    throw Failure("\(error)")
   }
   print("\(enabled ? "enabled" : "disabled") rule '\(id)'")
 }

@@ -33,35 +33,21 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
     }
   }
 
-  public struct Entity: Sendable, Hashable {
-    public var camera: String
-    public var rule: String
-    public var label: String
-    public init(camera: String, rule: String, label: String) {
-      self.camera = camera
-      self.rule = rule
-      self.label = label
-    }
-  }
-
-  private struct State {
-    var connected = false
-    var inflight: [Int32: UInt64] = [:]
-    var retained: [String: Data] = [:]
-    var entities: Set<Entity> = []
-    var connections = 0
-  }
+  public typealias Entity = BrokerSession.Entity
 
   public let settings: Settings
   public let outbox: Outbox
   private let log: @Sendable (String) -> Void
   private var handle: OpaquePointer?
-  private let state = Mutex(State())
+  private let session: Mutex<BrokerSession>
+  /// Frame decoded → PUBACK, per event acknowledged since the last `takeLatencies()`.
+  private let latencies = Mutex(LatencySamples())
 
   public init(settings: Settings, outbox: Outbox, log: @escaping @Sendable (String) -> Void) throws {
     self.settings = settings
     self.outbox = outbox
     self.log = log
+    session = Mutex(BrokerSession(topics: settings.topics))
     for problem in outbox.problems { log("mqtt outbox: \(problem)") }
     MosquittoLibrary.initialize()
     handle = mosquitto_new(settings.clientID, true, nil)
@@ -103,7 +89,10 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
     _ = mosquitto_loop_start(handle)
   }
 
-  public var isConnected: Bool { state.withLock { $0.connected } }
+  public var isConnected: Bool { session.withLock { $0.isConnected } }
+
+  /// Decoded-frame-to-PUBACK latencies of events acknowledged since the last call.
+  public func takeLatencies() -> LatencySamples { latencies.withLock { $0.take() } }
 
   /// Outbox first (fsync), then publish; retained state and snapshot follow.
   public func deliver(_ event: AlertEvent) {
@@ -111,6 +100,10 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
     do {
       let kind: OutboxPolicy.Kind = event.kind == .new ? .new : event.kind == .end ? .end : .update
       let (message, dropped) = try outbox.append(topic: topics.events, payload: Payloads.event(event), kind: kind)
+      session.withLock {
+        $0.accepted(sequence: message.sequence, decodedAt: event.decodedAt)
+        $0.forget(dropped)
+      }
       if !dropped.isEmpty {
         log("mqtt outbox full: dropped \(dropped.count) stale update(s) (\(outbox.dropped) so far)")
       }
@@ -128,17 +121,7 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
   /// The camera × rule pairs that exist now: discovery for new ones, an empty
   /// retained config (Home Assistant removes the entity) for gone ones.
   public func setEntities(_ entities: Set<Entity>) {
-    let (added, removed) = state.withLock { state -> (Set<Entity>, Set<Entity>) in
-      let added = entities.subtracting(state.entities)
-      let removed = state.entities.subtracting(entities)
-      state.entities = entities
-      return (added, removed)
-    }
-    for entity in added { retain(discoveryTopic(entity), discoveryPayload(entity)) }
-    for entity in removed {
-      retain(discoveryTopic(entity), Data())
-      retain(settings.topics.state(camera: entity.camera, rule: entity.rule), Data("OFF".utf8))
-    }
+    for message in session.withLock({ $0.setEntities(entities) }) { send(message.topic, message.payload, retain: true) }
   }
 
   /// Publishes a JSON stats message (not stored: the next one replaces it).
@@ -169,15 +152,11 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
 
   // MARK: Publishing
 
-  private func discoveryTopic(_ e: Entity) -> String { settings.topics.discovery(camera: e.camera, rule: e.rule) }
-  private func discoveryPayload(_ e: Entity) -> Data {
-    Payloads.discovery(topics: settings.topics, camera: e.camera, rule: e.rule, label: e.label)
-  }
-
   /// Remembers a retained message (to re-send after reconnects) and sends it if connected.
   private func retain(_ topic: String, _ payload: Data) {
-    state.withLock { $0.retained[topic] = payload }
-    send(topic, payload, retain: true)
+    if let message = session.withLock({ $0.retain(topic, payload) }) {
+      send(message.topic, message.payload, retain: true)
+    }
   }
 
   private func send(_ topic: String, _ payload: Data, retain: Bool) {
@@ -190,14 +169,15 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
   /// Publishes an outbox message, remembering its mid so PUBACK can remove it.
   private func publish(_ message: Outbox.Message) {
     guard let handle else { return }
-    state.withLock { state in
-      guard state.connected, !state.inflight.values.contains(message.sequence) else { return }
+    // Under the lock, so the PUBACK callback cannot look the mid up before it is recorded.
+    session.withLock { session in
+      guard session.shouldPublish(sequence: message.sequence) else { return }
       var mid: Int32 = 0
       let result = message.payload.withUnsafeBytes { bytes in
         mosquitto_publish(
           handle, &mid, message.topic, Int32(bytes.count), bytes.baseAddress, Int32(settings.qos), false)
       }
-      if result == MOSQ_ERR_SUCCESS.rawValue { state.inflight[mid] = message.sequence }
+      if result == MOSQ_ERR_SUCCESS.rawValue { session.published(mid: mid, sequence: message.sequence) }
     }
   }
 
@@ -208,38 +188,29 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
       log("\(brokerName): broker refused the connection: \(String(cString: mosquitto_connack_string(code)))")
       return
     }
-    let (retained, count) = state.withLock { state -> ([String: Data], Int) in
-      state.connected = true
-      state.inflight = [:]
-      state.connections += 1
-      return (state.retained, state.connections)
-    }
+    let (messages, count) = session.withLock { ($0.connect(), $0.connections) }
     log("\(brokerName): connected\(count > 1 ? " again" : ""); \(outbox.count) event(s) waiting in the outbox")
-    send(settings.topics.available, Data("online".utf8), retain: true)
-    for (topic, payload) in retained.sorted(by: { $0.key < $1.key }) { send(topic, payload, retain: true) }
+    for message in messages { send(message.topic, message.payload, retain: true) }
     if let handle { _ = mosquitto_subscribe(handle, nil, Topics.homeAssistantStatus, 1) }
     for message in outbox.pending { publish(message) }
   }
 
   fileprivate func disconnected(code: Int32) {
-    state.withLock {
-      $0.connected = false
-      $0.inflight = [:]
-    }
+    session.withLock { $0.disconnect() }
     if code != 0 {
       log("\(brokerName): connection lost (\(Self.describe(code))); reconnecting, events wait in the outbox")
     }
   }
 
   fileprivate func acknowledged(mid: Int32) {
-    let sequence = state.withLock { $0.inflight.removeValue(forKey: mid) }
-    if let sequence { outbox.remove(sequence) }
+    guard let (sequence, decodedAt) = session.withLock({ $0.acknowledged(mid: mid) }) else { return }
+    outbox.remove(sequence)
+    if let decodedAt { latencies.withLock { $0.add(since: decodedAt) } }
   }
 
   fileprivate func received(topic: String, payload: Data) {
     guard topic == Topics.homeAssistantStatus, String(decoding: payload, as: UTF8.self) == "online" else { return }
-    let entities = state.withLock { $0.entities }
-    for entity in entities { send(discoveryTopic(entity), discoveryPayload(entity), retain: true) }
+    for message in session.withLock({ $0.homeAssistantOnline() }) { send(message.topic, message.payload, retain: true) }
   }
 
   static func describe(_ code: Int32) -> String {

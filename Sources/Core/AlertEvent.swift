@@ -22,10 +22,14 @@ public struct AlertEvent: Sendable, Equatable {
   public var snapshot: [UInt8]?
   /// Which model produced the score (for subscribers comparing models).
   public var model: String
+  /// When the frame that produced this event was decoded (this process only;
+  /// not part of the payload): the publisher measures frame-to-PUBACK latency.
+  public var decodedAt: ContinuousClock.Instant?
 
   public init(
     kind: Kind, id: String, camera: String, rule: String, label: String, score: Double, topScore: Double,
-    threshold: Double, startTime: Double, endTime: Double?, frameTime: Double, snapshot: [UInt8]?, model: String
+    threshold: Double, startTime: Double, endTime: Double?, frameTime: Double, snapshot: [UInt8]?, model: String,
+    decodedAt: ContinuousClock.Instant? = nil
   ) {
     self.kind = kind
     self.id = id
@@ -40,6 +44,7 @@ public struct AlertEvent: Sendable, Equatable {
     self.frameTime = frameTime
     self.snapshot = snapshot
     self.model = model
+    self.decodedAt = decodedAt
   }
 
   public var hasSnapshot: Bool { snapshot != nil }

@@ -16,8 +16,13 @@ public struct Frame: Sendable {
   /// Size of the picture as the camera sent it.
   public var sourceWidth: Int
   public var sourceHeight: Int
+  /// When the frame left the decoder (monotonic clock): latency is measured from here.
+  public var decodedAt: ContinuousClock.Instant
 
-  public init(pts: Double, width: Int, height: Int, pixels: [UInt8], sourceWidth: Int, sourceHeight: Int) {
+  public init(
+    pts: Double, width: Int, height: Int, pixels: [UInt8], sourceWidth: Int, sourceHeight: Int,
+    decodedAt: ContinuousClock.Instant = .now
+  ) {
     precondition(pixels.count == width * height * 3, "RGB24 frame needs width*height*3 bytes")
     self.pts = pts
     self.width = width
@@ -25,6 +30,7 @@ public struct Frame: Sendable {
     self.pixels = pixels
     self.sourceWidth = sourceWidth
     self.sourceHeight = sourceHeight
+    self.decodedAt = decodedAt
   }
 
   /// The RGB triple at (x, y).

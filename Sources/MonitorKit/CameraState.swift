@@ -48,7 +48,8 @@ public struct CameraState: Sendable {
     // Rules removed, disabled or moved to other cameras end their open episodes.
     for (id, var track) in tracks where !active.contains(where: { $0.id == id }) {
       events += convert(
-        track.tracker.finish(time: frame.pts), rule: track.rule, engine: engine, snapshots: snapshots, time: frame.pts)
+        track.tracker.finish(time: frame.pts), rule: track.rule, engine: engine, snapshots: snapshots, time: frame.pts,
+        decodedAt: frame.decodedAt)
       tracks[id] = nil
     }
     for rule in active {
@@ -64,7 +65,8 @@ public struct CameraState: Sendable {
       let smoothed = track.smoother.add(raw)
       scores.append(Score(rule: rule.id, raw: raw, smoothed: smoothed))
       let actions = track.tracker.observe(time: frame.pts, score: smoothed, snapshot: frame)
-      events += convert(actions, rule: rule, engine: engine, snapshots: snapshots, time: frame.pts)
+      events += convert(
+        actions, rule: rule, engine: engine, snapshots: snapshots, time: frame.pts, decodedAt: frame.decodedAt)
       tracks[rule.id] = track
     }
     return (events, scores)
@@ -96,7 +98,8 @@ public struct CameraState: Sendable {
   }
 
   private func convert(
-    _ actions: [EpisodeTracker<Frame>.Action], rule: Rule, engine: Engine, snapshots: JPEGEncoder, time: Double
+    _ actions: [EpisodeTracker<Frame>.Action], rule: Rule, engine: Engine, snapshots: JPEGEncoder, time: Double,
+    decodedAt: ContinuousClock.Instant? = nil
   ) -> [AlertEvent] {
     actions.compactMap { action in
       let kind: AlertEvent.Kind
@@ -110,7 +113,8 @@ public struct CameraState: Sendable {
       return AlertEvent(
         kind: kind, id: episode.id, camera: camera, rule: rule.id, label: rule.text[0], score: episode.score,
         topScore: episode.topScore, threshold: rule.threshold, startTime: episode.startTime, endTime: episode.endTime,
-        frameTime: time, snapshot: try? snapshots.encode(episode.snapshot), model: engine.modelName)
+        frameTime: time, snapshot: try? snapshots.encode(episode.snapshot), model: engine.modelName,
+        decodedAt: decodedAt)
     }
   }
 }

@@ -22,10 +22,14 @@ public final class Daemon: @unchecked Sendable {
   private let queue: FrameQueue
   private let watcher: RuleWatcher
   private let rules = CurrentRules()
-  private var sources: [VideoSource] = []
+  /// By camera index (a camera whose source cannot be made has none).
+  private var sources: [Int: VideoSource] = [:]
   private var readers: [Thread] = []
   private let workerDone = DispatchSemaphore(value: 0)
   private let embedded = Mutex<[Int]>([])
+  /// Per camera, decoded → scored in the current stats interval.
+  private let latencies = Mutex<[LatencySamples]>([])
+  private let intervalStart = Mutex(ContinuousClock.now)
   /// When the inference worker last made progress (or woke up idle).
   private let heartbeat = Mutex(Date())
 
@@ -36,7 +40,7 @@ public final class Daemon: @unchecked Sendable {
 
   /// One line for `systemctl status`.
   public var statusLine: String {
-    let cameras = sources.map(\.stats)
+    let cameras = sources.values.map(\.stats)
     let connected = cameras.filter(\.connected).count
     let broker =
       publisher.map { $0.isConnected ? "broker connected" : "broker unreachable (\($0.outbox.count) queued)" }
@@ -73,6 +77,7 @@ public final class Daemon: @unchecked Sendable {
       for problem in contents.problems { log("rule skipped: \(problem)") }
     }
     embedded.withLock { $0 = [Int](repeating: 0, count: cameras.count) }
+    latencies.withLock { $0 = [LatencySamples](repeating: LatencySamples(), count: cameras.count) }
     if let publisher { self.sinks.append(publisher) }
   }
 
@@ -116,7 +121,7 @@ public final class Daemon: @unchecked Sendable {
         log("camera \(camera.name): \(error)")  // validated at config load; kept for safety
         continue
       }
-      sources.append(source)
+      sources[index] = source
       let thread = Thread { [self] in read(camera: camera, index: index, source: source) }
       thread.name = "camera-\(camera.name)"
       readers.append(thread)
@@ -131,7 +136,7 @@ public final class Daemon: @unchecked Sendable {
   /// end. Returns within `timeout` seconds.
   public func stop(timeout: Double = 8) {
     watcher.stop()
-    for source in sources { source.stop() }
+    for source in sources.values { source.stop() }
     let deadline = Date().addingTimeInterval(timeout / 2)
     while readers.contains(where: { $0.isExecuting }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
     queue.close()
@@ -142,17 +147,27 @@ public final class Daemon: @unchecked Sendable {
   /// Publishes the stats message (the run loop calls this every 30 s).
   public func publishStats() {
     guard let publisher else { return }
-    var cameras: [String: Any] = [:]
-    for (index, source) in sources.enumerated() {
-      let stats = source.stats
-      let counter = counters[index]
-      cameras[counter.camera] =
-        [
-          "decoded": stats.decoded, "embedded": counter.embedded, "dropped": counter.dropped,
-          "reconnects": stats.reconnects, "connected": stats.connected,
-        ] as [String: Any]
+    publisher.publishStats(takeStats().json)
+  }
+
+  /// The interval since the last call: counters, and latencies (which restart).
+  public func takeStats() -> PipelineStats {
+    let now = ContinuousClock.now
+    let elapsed = intervalStart.withLock { start in
+      defer { start = now }
+      return now - start
     }
-    publisher.publishStats(["cameras": cameras, "rss_bytes": ResidentMemory.bytes()])
+    let latencies = self.latencies.withLock { all in all.indices.map { all[$0].take() } }
+    let cameras = counters.enumerated().map { index, counter in
+      let stats = sources[index]?.stats ?? SourceStats()
+      return PipelineStats.Camera(
+        name: counter.camera, connected: stats.connected, decoded: stats.decoded, embedded: counter.embedded,
+        dropped: counter.dropped, reconnects: stats.reconnects, latency: latencies[index])
+    }
+    return PipelineStats(
+      interval: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+      cameras: cameras, eventLatency: publisher?.takeLatencies() ?? LatencySamples(),
+      residentBytes: ResidentMemory.bytes())
   }
 
   private func read(camera: Configuration.Camera, index: Int, source: VideoSource) {
@@ -183,6 +198,7 @@ public final class Daemon: @unchecked Sendable {
           frame: item.frame, embedding: embedding, rules: current, engine: engine, snapshots: snapshots)
         lastTimes[item.camera] = item.frame.pts
         embedded.withLock { $0[item.camera] += 1 }
+        latencies.withLock { $0[item.camera].add(since: item.frame.decodedAt) }
         for event in events { for sink in sinks { sink.deliver(event) } }
       }
       for problem in engine.takeProblems() { log(problem) }

@@ -25,6 +25,14 @@ import Testing
       }
     }
     #expect(waitUntil(timeout: 15) { (latest()?["embedded"] as? Int ?? 0) >= 3 }, "\(daemon.log)")
+    // Each message covers its interval: how many frames were scored and how long decode → score took.
+    #expect(
+      waitUntil(timeout: 5) {
+        guard let camera = latest(), let p50 = camera["latency_p50_ms"] as? Double,
+          let p99 = camera["latency_p99_ms"] as? Double, let rate = camera["embeds_per_s"] as? Double
+        else { return false }
+        return 0 < p50 && p50 <= p99 && p99 < 5000 && rate > 0
+      }, "\(stats.log)")
     server.kill()
     #expect(waitUntil(timeout: 10) { latest()?["connected"] as? Bool == false }, "\(daemon.log)")
     let before = latest()?["embedded"] as? Int ?? 0

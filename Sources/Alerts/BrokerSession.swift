@@ -1,0 +1,117 @@
+import Core
+import Foundation
+
+/// What the publisher owes the broker, as a pure state machine the
+/// libmosquitto callbacks drive: which retained messages (availability,
+/// discovery, ON/OFF states, snapshots) to re-send after every (re)connect,
+/// which outbox messages are in flight under which message id, and what a
+/// Home Assistant restart or a removed rule requires. It sends nothing itself:
+/// every transition returns the messages to send, so it is tested without a
+/// broker.
+public struct BrokerSession: Sendable {
+  public struct Entity: Sendable, Hashable {
+    public var camera: String
+    public var rule: String
+    public var label: String
+    public init(camera: String, rule: String, label: String) {
+      self.camera = camera
+      self.rule = rule
+      self.label = label
+    }
+  }
+
+  /// A retained message to send.
+  public struct Retained: Sendable, Equatable {
+    public var topic: String
+    public var payload: Data
+  }
+
+  public let topics: Topics
+  public private(set) var isConnected = false
+  /// Successful connections so far (more than one: reconnected).
+  public private(set) var connections = 0
+  public private(set) var entities: Set<Entity> = []
+  private var retained: [String: Data] = [:]
+  private var inflight: [Int32: UInt64] = [:]
+  /// Decode instants of events accepted in this process, by outbox sequence.
+  private var decodedAt: [UInt64: ContinuousClock.Instant] = [:]
+
+  public init(topics: Topics) { self.topics = topics }
+
+  /// Connected: availability first, then every retained message (by topic).
+  /// Nothing is in flight on a new connection: the outbox is sent again.
+  public mutating func connect() -> [Retained] {
+    isConnected = true
+    connections += 1
+    inflight = [:]
+    return [Retained(topic: topics.available, payload: Data("online".utf8))]
+      + retained.sorted { $0.key < $1.key }.map { Retained(topic: $0.key, payload: $0.value) }
+  }
+
+  /// Connection lost: whatever was in flight will be sent again.
+  public mutating func disconnect() {
+    isConnected = false
+    inflight = [:]
+  }
+
+  /// Remembers a retained message; returns it when it should be sent now.
+  public mutating func retain(_ topic: String, _ payload: Data) -> Retained? {
+    retained[topic] = payload
+    return isConnected ? Retained(topic: topic, payload: payload) : nil
+  }
+
+  /// The camera × rule pairs that exist now: discovery for new ones, an empty
+  /// retained config (Home Assistant removes the entity) and `OFF` for gone
+  /// ones. Returns what to send now.
+  public mutating func setEntities(_ new: Set<Entity>) -> [Retained] {
+    let added = new.subtracting(entities)
+    let removed = entities.subtracting(new)
+    entities = new
+    var messages: [Retained?] = []
+    for entity in added.sorted(by: Self.order) {
+      messages.append(retain(discoveryTopic(entity), discoveryPayload(entity)))
+    }
+    for entity in removed.sorted(by: Self.order) {
+      messages.append(retain(discoveryTopic(entity), Data()))
+      messages.append(retain(topics.state(camera: entity.camera, rule: entity.rule), Data("OFF".utf8)))
+    }
+    return messages.compactMap { $0 }
+  }
+
+  /// `homeassistant/status` said `online`: Home Assistant restarted and needs discovery again.
+  public func homeAssistantOnline() -> [Retained] {
+    guard isConnected else { return [] }
+    return entities.sorted(by: Self.order).map { Retained(topic: discoveryTopic($0), payload: discoveryPayload($0)) }
+  }
+
+  /// An event entered the outbox (for its frame-to-PUBACK latency).
+  public mutating func accepted(sequence: UInt64, decodedAt instant: ContinuousClock.Instant?) {
+    if let instant { decodedAt[sequence] = instant }
+  }
+
+  /// The outbox dropped these (capacity policy): they will never be acknowledged.
+  public mutating func forget(_ sequences: [UInt64]) {
+    for sequence in sequences { decodedAt[sequence] = nil }
+  }
+
+  /// Whether to publish this outbox message now (connected, not already in flight).
+  public func shouldPublish(sequence: UInt64) -> Bool {
+    isConnected && !inflight.values.contains(sequence)
+  }
+
+  public mutating func published(mid: Int32, sequence: UInt64) { inflight[mid] = sequence }
+
+  /// PUBACK: the outbox sequence to remove and, for events of this process,
+  /// when their frame was decoded. nil for ids not in flight (retained
+  /// messages, or acknowledgements from before a reconnect).
+  public mutating func acknowledged(mid: Int32) -> (sequence: UInt64, decodedAt: ContinuousClock.Instant?)? {
+    guard let sequence = inflight.removeValue(forKey: mid) else { return nil }
+    return (sequence, decodedAt.removeValue(forKey: sequence))
+  }
+
+  private func discoveryTopic(_ e: Entity) -> String { topics.discovery(camera: e.camera, rule: e.rule) }
+  private func discoveryPayload(_ e: Entity) -> Data {
+    Payloads.discovery(topics: topics, camera: e.camera, rule: e.rule, label: e.label)
+  }
+  private static func order(_ a: Entity, _ b: Entity) -> Bool { (a.camera, a.rule) < (b.camera, b.rule) }
+}

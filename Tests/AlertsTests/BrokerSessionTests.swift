@@ -1,0 +1,90 @@
+import Alerts
+import Foundation
+import Testing
+
+@Suite struct BrokerSessionTests {
+  let topics = Topics(prefix: "monitor", node: "edge")
+  let hall = BrokerSession.Entity(camera: "hall", rule: "falls", label: "person falls")
+  let yard = BrokerSession.Entity(camera: "yard", rule: "car", label: "car arrives")
+
+  func text(_ messages: [BrokerSession.Retained]) -> [String] {
+    messages.map { "\($0.topic)=\(String(decoding: $0.payload, as: UTF8.self).prefix(3))" }
+  }
+
+  @Test func everyReconnectRepublishesAvailabilityFirstThenEveryRetainedMessage() {
+    var session = BrokerSession(topics: topics)
+    // Offline: nothing is sent, everything is remembered.
+    #expect(session.setEntities([hall]).isEmpty)
+    #expect(session.retain(topics.state(camera: "hall", rule: "falls"), Data("ON".utf8)) == nil)
+    let first = text(session.connect())
+    #expect(
+      first == [
+        "monitor/edge/available=onl", "homeassistant/binary_sensor/edge_hall_falls/config={\"a",
+        "monitor/edge/hall/falls/state=ON",
+      ])
+    // Connected: a change goes out at once, and is part of the next reconnect.
+    #expect(text([session.retain(topics.state(camera: "hall", rule: "falls"), Data("OFF".utf8))!]) == [
+      "monitor/edge/hall/falls/state=OFF"
+    ])
+    session.disconnect()
+    #expect(!session.isConnected)
+    let second = text(session.connect())
+    #expect(second.first == "monitor/edge/available=onl")
+    #expect(second.contains("monitor/edge/hall/falls/state=OFF") && !second.contains("monitor/edge/hall/falls/state=ON"))
+    #expect(session.connections == 2)
+  }
+
+  @Test func removedRuleEmptiesItsDiscoveryAndTurnsOffAndNothingElse() {
+    var session = BrokerSession(topics: topics)
+    _ = session.connect()
+    #expect(session.setEntities([hall, yard]).count == 2)
+    let removal = session.setEntities([yard])
+    #expect(text(removal) == ["homeassistant/binary_sensor/edge_hall_falls/config=", "monitor/edge/hall/falls/state=OFF"])
+    #expect(session.setEntities([yard]).isEmpty)  // no change, nothing sent
+    // The empty config stays retained, so a reconnect keeps the entity removed.
+    #expect(text(session.connect()).contains("homeassistant/binary_sensor/edge_hall_falls/config="))
+  }
+
+  @Test func homeAssistantRestartGetsDiscoveryOnlyWhileConnected() {
+    var session = BrokerSession(topics: topics)
+    _ = session.setEntities([yard, hall])
+    #expect(session.homeAssistantOnline().isEmpty)
+    _ = session.connect()
+    #expect(
+      session.homeAssistantOnline().map(\.topic) == [
+        "homeassistant/binary_sensor/edge_hall_falls/config", "homeassistant/binary_sensor/edge_yard_car/config",
+      ])
+  }
+
+  @Test func inflightMessagesAreForgottenOnDisconnectAndSentAgain() {
+    var session = BrokerSession(topics: topics)
+    #expect(!session.shouldPublish(sequence: 1))  // offline: the outbox keeps it
+    _ = session.connect()
+    let decoded = ContinuousClock.now
+    session.accepted(sequence: 1, decodedAt: decoded)
+    session.accepted(sequence: 2, decodedAt: nil)
+    #expect(session.shouldPublish(sequence: 1))
+    session.published(mid: 7, sequence: 1)
+    #expect(!session.shouldPublish(sequence: 1))  // not twice while in flight
+    session.disconnect()
+    _ = session.connect()
+    #expect(session.shouldPublish(sequence: 1))  // PUBACK never came: send again
+    #expect(session.acknowledged(mid: 7) == nil)  // an id from before the reconnect
+    session.published(mid: 3, sequence: 1)
+    session.published(mid: 4, sequence: 2)
+    let first = session.acknowledged(mid: 3)
+    #expect(first?.sequence == 1 && first?.decodedAt == decoded)
+    let second = session.acknowledged(mid: 4)
+    #expect(second?.sequence == 2 && second?.decodedAt == nil)  // restored from disk: no latency
+    #expect(session.acknowledged(mid: 3) == nil)
+  }
+
+  @Test func droppedMessagesLeaveNoLatencyBehind() {
+    var session = BrokerSession(topics: topics)
+    _ = session.connect()
+    session.accepted(sequence: 5, decodedAt: .now)
+    session.forget([5])
+    session.published(mid: 1, sequence: 5)
+    #expect(session.acknowledged(mid: 1)?.decodedAt == nil)
+  }
+}

@@ -58,7 +58,7 @@ let package = Package(
     .executableTarget(
       name: "monitor-bench",
       dependencies: [
-        "Core", "Video", "Tensor", "ModelIO", "CLIP", "Mamba",
+        "Core", "Video", "Tensor", "ModelIO", "CLIP", "Mamba", "MonitorKit", "Rules",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict),

@@ -38,6 +38,16 @@ public struct CLIPModel: Sendable {
     logitScale = expf(scale[0])
   }
 
+  /// Random weights for `config` (benchmarks), with a real vocabulary.
+  public init(random config: CLIPConfig, vocabulary: BPEVocabulary, seed: UInt64) {
+    directory = "random-\(config.vision.layers)-layer"
+    self.config = config
+    tokenizer = Tokenizer(vocabulary: vocabulary, contextLength: config.contextLength)
+    images = ImageEncoder(random: config, seed: seed)
+    texts = TextEncoder(random: config, seed: seed &+ 1)
+    logitScale = 100
+  }
+
   /// The embedding of `text`.
   public mutating func embed(text: String) -> [Float] { texts.encode(ids: tokenizer.encode(text)) }
 

@@ -48,14 +48,17 @@ public final class Daemon: @unchecked Sendable {
     return "\(connected)/\(cameras.count) cameras up, \(rules.get().count) rules, \(broker)"
   }
 
+  /// `engine`: models already loaded (benchmarks); default: those `configuration` names.
   public init(
-    configuration: Configuration, sinks: [any AlertSink], log: @escaping @Sendable (String) -> Void
+    configuration: Configuration, engine: Engine? = nil, sinks: [any AlertSink],
+    log: @escaping @Sendable (String) -> Void
   ) throws {
     self.configuration = configuration
     self.sinks = sinks
     self.log = log
     Parallelism.threads = configuration.threads
-    engine = try Engine(clipDirectory: configuration.clipModel, temporalFile: configuration.temporalModel)
+    self.engine =
+      try engine ?? Engine(clipDirectory: configuration.clipModel, temporalFile: configuration.temporalModel)
     if configuration.mqtt.enabled {
       let outbox = try Outbox(directory: configuration.stateDirectory + "/outbox")
       publisher = try MQTTPublisher(

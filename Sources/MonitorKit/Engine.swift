@@ -23,27 +23,35 @@ public final class Engine: @unchecked Sendable {
   private var problems: [String] = []
   private var backgrounds: [[Float]]?
 
-  public init(clipDirectory: String?, temporalFile: String?) throws {
+  public convenience init(clipDirectory: String?, temporalFile: String?) throws {
     guard let clipDirectory else {
       throw ConfigError(
         file: "[model] clip", line: 0,
         "no CLIP model configured and no embedded default model is available in this build: set clip = \"/path/to/clip\" (a Hugging Face CLIP directory)"
       )
     }
-    clip = try CLIPModel(directory: clipDirectory)
+    let clip = try CLIPModel(directory: clipDirectory)
+    var adapter: TemporalAdapter?
     if let temporalFile {
-      let adapter = try TemporalAdapter(file: try SafeTensors(path: temporalFile))
-      guard adapter.config.dModel == clip.config.projectionDim else {
+      let loaded = try TemporalAdapter(file: try SafeTensors(path: temporalFile))
+      guard loaded.config.dModel == clip.config.projectionDim else {
         throw ModelError(
           file: temporalFile,
-          "temporal model width \(adapter.config.dModel) does not match the CLIP embedding size \(clip.config.projectionDim)"
+          "temporal model width \(loaded.config.dModel) does not match the CLIP embedding size \(clip.config.projectionDim)"
         )
       }
-      self.adapter = adapter
-    } else {
-      adapter = nil
+      adapter = loaded
     }
-    modelName = URL(fileURLWithPath: clipDirectory).lastPathComponent + (temporalFile == nil ? "+pooling" : "+mamba")
+    self.init(
+      clip: clip, adapter: adapter,
+      modelName: URL(fileURLWithPath: clipDirectory).lastPathComponent + (temporalFile == nil ? "+pooling" : "+mamba"))
+  }
+
+  /// Models already in memory (benchmarks, the embedded default model).
+  public init(clip: CLIPModel, adapter: TemporalAdapter?, modelName: String) {
+    self.clip = clip
+    self.adapter = adapter
+    self.modelName = modelName
   }
 
   public var imageSize: Int { clip.config.imageSize }

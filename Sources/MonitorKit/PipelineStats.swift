@@ -32,12 +32,13 @@ public struct PipelineStats: Sendable {
     }
     var cameras: [String: Any] = [:]
     for camera in self.cameras {
-      cameras[camera.name] = [
-        "connected": camera.connected, "decoded": camera.decoded, "embedded": camera.embedded,
-        "dropped": camera.dropped, "reconnects": camera.reconnects,
-        "embeds_per_s": interval > 0 ? (Double(camera.latency.count) / interval * 100).rounded() / 100 : 0,
-        "latency_p50_ms": milliseconds(camera.latency, 50), "latency_p99_ms": milliseconds(camera.latency, 99),
-      ] as [String: Any]
+      cameras[camera.name] =
+        [
+          "connected": camera.connected, "decoded": camera.decoded, "embedded": camera.embedded,
+          "dropped": camera.dropped, "reconnects": camera.reconnects,
+          "embeds_per_s": interval > 0 ? (Double(camera.latency.count) / interval * 100).rounded() / 100 : 0,
+          "latency_p50_ms": milliseconds(camera.latency, 50), "latency_p99_ms": milliseconds(camera.latency, 99),
+        ] as [String: Any]
     }
     return [
       "cameras": cameras, "rss_bytes": residentBytes, "interval_s": (interval * 10).rounded() / 10,

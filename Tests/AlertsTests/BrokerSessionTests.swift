@@ -23,14 +23,16 @@ import Testing
         "monitor/edge/hall/falls/state=ON",
       ])
     // Connected: a change goes out at once, and is part of the next reconnect.
-    #expect(text([session.retain(topics.state(camera: "hall", rule: "falls"), Data("OFF".utf8))!]) == [
-      "monitor/edge/hall/falls/state=OFF"
-    ])
+    #expect(
+      text([session.retain(topics.state(camera: "hall", rule: "falls"), Data("OFF".utf8))!]) == [
+        "monitor/edge/hall/falls/state=OFF"
+      ])
     session.disconnect()
     #expect(!session.isConnected)
     let second = text(session.connect())
     #expect(second.first == "monitor/edge/available=onl")
-    #expect(second.contains("monitor/edge/hall/falls/state=OFF") && !second.contains("monitor/edge/hall/falls/state=ON"))
+    #expect(
+      second.contains("monitor/edge/hall/falls/state=OFF") && !second.contains("monitor/edge/hall/falls/state=ON"))
     #expect(session.connections == 2)
   }
 
@@ -39,7 +41,8 @@ import Testing
     _ = session.connect()
     #expect(session.setEntities([hall, yard]).count == 2)
     let removal = session.setEntities([yard])
-    #expect(text(removal) == ["homeassistant/binary_sensor/edge_hall_falls/config=", "monitor/edge/hall/falls/state=OFF"])
+    #expect(
+      text(removal) == ["homeassistant/binary_sensor/edge_hall_falls/config=", "monitor/edge/hall/falls/state=OFF"])
     #expect(session.setEntities([yard]).isEmpty)  // no change, nothing sent
     // The empty config stays retained, so a reconnect keeps the entity removed.
     #expect(text(session.connect()).contains("homeassistant/binary_sensor/edge_hall_falls/config="))

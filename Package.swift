@@ -23,6 +23,11 @@ let package = Package(
     .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
 
+    // The default model (models/synthetic) linked into the binary: `monitor` works with no model configured.
+    .target(
+      name: "CEmbeddedModel",
+      cSettings: [.define("MONITOR_MODEL_DIR", to: "\"\(Context.packageDirectory)/models/synthetic\"")]),
+
     // Pure value types and protocols shared by every module.
     .target(name: "Core", swiftSettings: strict),
     // Packed-weight GEMM microkernel (AVX2+FMA, chosen at run time) for small-row inference GEMMs.
@@ -43,7 +48,8 @@ let package = Package(
     .target(name: "Alerts", dependencies: ["Core", "CMosquitto"], swiftSettings: strict),
     // The daemon: configuration, rule store, per-camera pipeline, inference workers.
     .target(
-      name: "MonitorKit", dependencies: ["Core", "Video", "CLIP", "Mamba", "Rules", "ModelIO", "Tensor", "Alerts"],
+      name: "MonitorKit",
+      dependencies: ["Core", "Video", "CLIP", "Mamba", "Rules", "ModelIO", "Tensor", "Alerts", "CEmbeddedModel"],
       swiftSettings: strict),
     // Test doubles and helpers that drive real processes (RTSP server, ffmpeg CLI).
     .target(name: "TestSupport", dependencies: ["Core"], swiftSettings: strict),

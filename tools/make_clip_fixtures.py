@@ -35,22 +35,13 @@ import transformers
 from safetensors.torch import save_file
 from transformers import CLIPConfig, CLIPModel, CLIPTokenizer
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from clip_vocab import write_vocabulary  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "Tests", "Fixtures", "clip")
 MEAN = [0.48145466, 0.4578275, 0.40821073]
 STD = [0.26862954, 0.26130258, 0.27577711]
-
-
-def bytes_to_unicode():
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return [chr(c) for c in cs]
 
 
 def openai_merges():
@@ -64,20 +55,6 @@ def openai_merges():
             licence_text = z.read(licence).decode("utf-8")
     lines = text.split("\n")
     return [tuple(m.split()) for m in lines[1 : 49152 - 256 - 2 + 1]], licence_text
-
-
-def write_vocabulary(directory, merges):
-    """vocab.json + merges.txt as OpenAI's SimpleTokenizer builds the vocabulary."""
-    os.makedirs(directory, exist_ok=True)
-    symbols = bytes_to_unicode()
-    vocab = symbols + [s + "</w>" for s in symbols] + ["".join(m) for m in merges] + ["<|startoftext|>", "<|endoftext|>"]
-    with open(os.path.join(directory, "vocab.json"), "w", encoding="utf-8") as f:
-        json.dump({t: i for i, t in enumerate(vocab)}, f, ensure_ascii=False)
-    with open(os.path.join(directory, "merges.txt"), "w", encoding="utf-8") as f:
-        f.write("#version: 0.2\n")
-        for m in merges:
-            f.write(" ".join(m) + "\n")
-    return len(vocab)
 
 
 def tokenizer_cases(rng):

@@ -23,28 +23,41 @@ public final class Engine: @unchecked Sendable {
   private var problems: [String] = []
   private var backgrounds: [[Float]]?
 
+  /// Loads the CLIP directory and the temporal weights. No CLIP directory: the
+  /// model embedded in the binary, with its trained temporal adapter unless
+  /// `temporalFile` names another. A CLIP directory without `temporalFile`:
+  /// the training-free multi-horizon pooling.
   public convenience init(clipDirectory: String?, temporalFile: String?) throws {
     guard let clipDirectory else {
-      throw ConfigError(
-        file: "[model] clip", line: 0,
-        "no CLIP model configured and no embedded default model is available in this build: set clip = \"/path/to/clip\" (a Hugging Face CLIP directory)"
-      )
-    }
-    let clip = try CLIPModel(directory: clipDirectory)
-    var adapter: TemporalAdapter?
-    if let temporalFile {
-      let loaded = try TemporalAdapter(file: try SafeTensors(path: temporalFile))
-      guard loaded.config.dModel == clip.config.projectionDim else {
-        throw ModelError(
-          file: temporalFile,
-          "temporal model width \(loaded.config.dModel) does not match the CLIP embedding size \(clip.config.projectionDim)"
+      let (clip, adapter) = try EmbeddedModel.withFiles { directory in
+        (
+          try CLIPModel(directory: directory),
+          try Self.adapter(temporalFile ?? directory + "/" + EmbeddedModel.temporalFile)
         )
       }
-      adapter = loaded
+      try Self.check(adapter, fits: clip, file: temporalFile ?? "embedded model")
+      self.init(clip: clip, adapter: adapter, modelName: EmbeddedModel.name + "+mamba")
+      return
     }
+    let clip = try CLIPModel(directory: clipDirectory)
+    let adapter = try temporalFile.map { try Self.adapter($0) }
+    if let adapter { try Self.check(adapter, fits: clip, file: temporalFile!) }
     self.init(
       clip: clip, adapter: adapter,
-      modelName: URL(fileURLWithPath: clipDirectory).lastPathComponent + (temporalFile == nil ? "+pooling" : "+mamba"))
+      modelName: URL(fileURLWithPath: clipDirectory).lastPathComponent + (adapter == nil ? "+pooling" : "+mamba"))
+  }
+
+  private static func adapter(_ file: String) throws -> TemporalAdapter {
+    try TemporalAdapter(file: try SafeTensors(path: file))
+  }
+
+  private static func check(_ adapter: TemporalAdapter, fits clip: CLIPModel, file: String) throws {
+    guard adapter.config.dModel == clip.config.projectionDim else {
+      throw ModelError(
+        file: file,
+        "temporal model width \(adapter.config.dModel) does not match the CLIP embedding size \(clip.config.projectionDim)"
+      )
+    }
   }
 
   /// Models already in memory (benchmarks, the embedded default model).

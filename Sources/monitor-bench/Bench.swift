@@ -7,5 +7,5 @@ struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "monitor-bench",
     abstract: "Measure monitor's engines; run through scripts/bench-* to compare with peers.",
-    subcommands: [VideoBench.self, MambaBench.self, CLIPBench.self, PipelineBench.self])
+    subcommands: [VideoBench.self, MambaBench.self, CLIPBench.self, PipelineBench.self, SyntheticEval.self])
 }

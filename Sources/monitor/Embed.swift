@@ -2,6 +2,7 @@ import ArgumentParser
 import CLIP
 import Core
 import Foundation
+import MonitorKit
 import Video
 
 /// `monitor embed`: CLIP embeddings of texts and images as JSON, so anyone
@@ -11,7 +12,8 @@ struct Embed: ParsableCommand {
     abstract: "Print CLIP embeddings of texts and images as JSON (and their cosine and logit).",
     discussion: """
       --model is a Hugging Face CLIP directory (config.json, model.safetensors,
-      vocab.json, merges.txt), e.g. openai/clip-vit-base-patch32 copied onto the box.
+      vocab.json, merges.txt), e.g. openai/clip-vit-base-patch32 copied onto the box;
+      without it, the small synthetic-world model embedded in monitor.
       Images are any still image or video FFmpeg decodes (the first frame), resized
       and centre-cropped as CLIP's processor does. Given texts and images, every
       pair's cosine and logit (cosine × the model's logit scale) is printed too.
@@ -21,8 +23,8 @@ struct Embed: ParsableCommand {
         monitor embed --model ./clip --text "a cat" --text "a dog" --image cat.jpg
       """)
 
-  @Option(help: "CLIP model directory in Hugging Face layout.")
-  var model: String
+  @Option(help: "CLIP model directory in Hugging Face layout (default: the model embedded in monitor).")
+  var model: String?
 
   @Option(help: "A text to embed (repeatable).")
   var text: [String] = []
@@ -35,8 +37,11 @@ struct Embed: ParsableCommand {
   }
 
   func run() throws {
-    var clip = try Failure.wrap { try CLIPModel(directory: model) }
-    var output = EmbedOutput(model: model, logitScale: clip.logitScale)
+    var clip = try Failure.wrap {
+      if let model { return try CLIPModel(directory: model) }
+      return try EmbeddedModel.withFiles { try CLIPModel(directory: $0) }
+    }
+    var output = EmbedOutput(model: model ?? EmbeddedModel.name, logitScale: clip.logitScale)
     for text in text {
       if clip.tokenizer.isTruncated(text) {
         logLine("embed: text longer than \(clip.config.contextLength) tokens is truncated: \(text.prefix(40))…")

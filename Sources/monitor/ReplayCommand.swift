@@ -43,10 +43,13 @@ struct ReplayCommand: ParsableCommand {
   @Option(help: "Also score every rule in this directory.")
   var rulesDir: String?
 
-  @Option(help: "CLIP model directory (Hugging Face layout).")
+  @Option(
+    help:
+      "CLIP model directory (Hugging Face layout). Default: the model embedded in monitor, with its trained temporal adapter."
+  )
   var model: String?
 
-  @Option(help: "Trained temporal adapter (safetensors); default: training-free pooling.")
+  @Option(help: "Trained temporal adapter (safetensors). Default with --model: training-free pooling.")
   var temporal: String?
 
   @Option(help: "Frames per second to score.")

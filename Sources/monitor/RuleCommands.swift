@@ -22,13 +22,16 @@ struct RulesLocation: ParsableArguments {
     return RuleStore(directory: Configuration().rulesDirectory)
   }
 
-  /// The configured CLIP model's tokenizer, to warn about truncated text; nil if none is configured.
+  /// The configured CLIP model's tokenizer (the embedded model's when none is
+  /// configured), to warn about truncated text; nil if it cannot be read.
   func tokenizer() -> Tokenizer? {
-    guard FileManager.default.fileExists(atPath: config), let configuration = try? Configuration(contentsOf: config),
-      let directory = configuration.clipModel
-    else { return nil }
-    let contextLength = (try? CLIPConfig(contentsOf: directory + "/config.json"))?.contextLength ?? 77
-    return try? Tokenizer(directory: directory, contextLength: contextLength)
+    func load(_ directory: String) -> Tokenizer? {
+      let contextLength = (try? CLIPConfig(contentsOf: directory + "/config.json"))?.contextLength ?? 77
+      return try? Tokenizer(directory: directory, contextLength: contextLength)
+    }
+    let configuration = FileManager.default.fileExists(atPath: config) ? try? Configuration(contentsOf: config) : nil
+    if let directory = configuration?.clipModel { return load(directory) }
+    return (try? EmbeddedModel.withFiles(load)) ?? nil
   }
 }
 

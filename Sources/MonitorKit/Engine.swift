@@ -75,13 +75,40 @@ public final class Engine: @unchecked Sendable {
   /// The prompt-ensemble embedding of a phrase, cached.
   public func text(_ phrase: String) -> [Float] {
     if let cached = textCache[phrase] { return cached }
-    let embeddings = Prompts.expand(phrase).map { clip.embed(text: $0) }
-    var mean = [Float](repeating: 0, count: embeddings[0].count)
-    for e in embeddings { for i in e.indices { mean[i] += e[i] } }
-    let norm = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
-    let result = mean.map { norm > 0 ? $0 / norm : 0 }
+    let result = CalibratedScore.normalisedMean(Prompts.expand(phrase).map { clip.embed(text: $0) })
     textCache[phrase] = result
     return result
+  }
+
+  /// One clip as the synthetic benchmark scores it: its frames sampled at
+  /// `fps`, their embeddings, their normalised mean (meanP) and the trained
+  /// adapter's normalised output at the last frame (nil without an adapter),
+  /// from a fresh temporal state.
+  public struct Clip: Sendable {
+    public var frames: [Frame]
+    public var embeddings: [[Float]]
+    public var meanP: [Float]
+    public var temporal: [Float]?
+  }
+
+  public func embedClip(url: String, fps: Double) throws -> Clip {
+    var options = SourceOptions()
+    options.size = imageSize
+    options.sampleRate = fps
+    let source = try VideoSource(url: url, options: options)
+    var frames: [Frame] = []
+    while let frame = try source.nextFrame() { frames.append(frame) }
+    guard !frames.isEmpty else { throw ConfigError(file: url, line: 0, "clip has no frames") }
+    let embeddings = embed(frames)
+    var temporal: [Float]?
+    if var adapter {
+      var state = adapter.makeState()
+      var output = [Float](repeating: 0, count: embeddings[0].count)
+      for (frame, e) in zip(frames, embeddings) { adapter.step(e, time: frame.pts, state: &state, into: &output) }
+      temporal = CalibratedScore.normalisedMean([output])
+    }
+    return Clip(
+      frames: frames, embeddings: embeddings, meanP: CalibratedScore.normalisedMean(embeddings), temporal: temporal)
   }
 
   /// The rule's scorer, rebuilt only when the rule's text, negatives or

@@ -44,7 +44,7 @@ public struct CalibratedScore: Sendable {
   }
 
   /// Mean of the vectors, scaled to unit length (zero stays zero).
-  static func normalisedMean(_ vectors: [[Float]]) -> [Float] {
+  public static func normalisedMean(_ vectors: [[Float]]) -> [Float] {
     var mean = [Double](repeating: 0, count: vectors[0].count)
     for vector in vectors {
       precondition(vector.count == mean.count, "embedding sizes differ")

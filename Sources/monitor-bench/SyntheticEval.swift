@@ -1,9 +1,6 @@
 import ArgumentParser
-import Core
 import Foundation
-import Mamba
 import MonitorKit
-import Video
 
 /// The synthetic benchmark's clip metrics computed by monitor's own engine on
 /// the test split (tools/synth/generate.py): each clip decoded by the Video
@@ -22,9 +19,6 @@ struct SyntheticEval: ParsableCommand {
   @Option(help: "Frames per second the model sees (the rate it was trained at).")
   var fps = 4.0
 
-  @Option(help: "Write per-clip pooled embeddings (JSON) here, for the PyTorch cross-check.")
-  var dump: String?
-
   struct Manifest: Decodable {
     struct Clip: Decodable {
       var file: String
@@ -38,28 +32,13 @@ struct SyntheticEval: ParsableCommand {
     let manifest = try JSONDecoder().decode(
       Manifest.self, from: try Data(contentsOf: URL(fileURLWithPath: data + "/manifest.json")))
     let engine = try Engine(clipDirectory: nil, temporalFile: nil)
-    guard var adapter = engine.adapter else { throw ValidationError("the embedded model has no temporal adapter") }
+    guard engine.adapter != nil else { throw ValidationError("the embedded model has no temporal adapter") }
     var meanP: [[Float]] = []
     var mamba: [[Float]] = []
     for (index, clip) in manifest.test.enumerated() {
-      var options = SourceOptions()
-      options.size = engine.imageSize
-      options.sampleRate = fps
-      let source = try VideoSource(url: data + "/" + clip.file, options: options)
-      var frames: [Frame] = []
-      while let frame = try source.nextFrame() { frames.append(frame) }
-      let embeddings = engine.embed(frames)
-      meanP.append(
-        Self.normalised(
-          embeddings.reduce(into: [Float](repeating: 0, count: embeddings[0].count)) {
-            for i in $0.indices { $0[i] += $1[i] }
-          }))
-      var state = adapter.makeState()
-      var output = [Float](repeating: 0, count: embeddings[0].count)
-      for (frame, embedding) in zip(frames, embeddings) {
-        adapter.step(embedding, time: frame.pts, state: &state, into: &output)
-      }
-      mamba.append(Self.normalised(output))
+      let pooled = try engine.embedClip(url: data + "/" + clip.file, fps: fps)
+      meanP.append(pooled.meanP)
+      mamba.append(pooled.temporal!)
       if (index + 1) % 40 == 0 {
         FileHandle.standardError.write(Data("  \(index + 1)/\(manifest.test.count) clips\n".utf8))
       }
@@ -73,15 +52,6 @@ struct SyntheticEval: ParsableCommand {
           + " r5=\(String(format: "%.4f", scores.recallAt5)) order_swap=\(String(format: "%.4f", scores.orderSwap))"
           + " order_clips=\(scores.orderClips)")
     }
-    if let dump {
-      let object = ["meanP": meanP, "mamba": mamba]
-      try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: dump))
-    }
-  }
-
-  static func normalised(_ v: [Float]) -> [Float] {
-    let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
-    return v.map { norm > 0 ? $0 / norm : 0 }
   }
 }
 

@@ -1,9 +1,7 @@
-import Core
 import Foundation
 import MonitorKit
 import TestSupport
 import Testing
-import Video
 
 /// The model embedded in the binary (models/synthetic): it loads with no
 /// configuration, computes what PyTorch computes for the same clips (fixtures
@@ -45,17 +43,11 @@ import Video
     var adapter = try #require(engine.adapter)
     #expect(!expected.cases.isEmpty)
     for item in expected.cases {
-      var options = SourceOptions()
-      options.size = engine.imageSize
-      options.sampleRate = expected.fps
-      let source = try VideoSource(url: Self.fixtures.appendingPathComponent(item.file).path, options: options)
-      var frames: [Frame] = []
-      while let frame = try source.nextFrame() { frames.append(frame) }
-      #expect(frames.count == item.frames, "\(item.file)")
-      let embeddings = engine.embed(frames)
+      let clip = try engine.embedClip(url: Self.fixtures.appendingPathComponent(item.file).path, fps: expected.fps)
+      #expect(clip.frames.count == item.frames, "\(item.file)")
       // Frames: FFmpeg's CLI (same swscale flags) and the Video module may
       // still round a few pixels differently, hence a looser bound than for text.
-      for (ours, theirs) in zip(embeddings, item.frame_embeddings) {
+      for (ours, theirs) in zip(clip.embeddings, item.frame_embeddings) {
         #expect(Self.cosine(ours, theirs) > 0.998, "\(item.file) frame embedding")
       }
       // The Mamba maths alone, on PyTorch's own frame embeddings: equal to float rounding.
@@ -65,11 +57,8 @@ import Video
         adapter.step(e, time: Double(index) / expected.fps, state: &reference, into: &referenceOutput)
       }
       #expect(Self.cosine(referenceOutput, item.mamba) > 0.99999, "\(item.file) mamba on PyTorch's frames")
-      var meanP = [Float](repeating: 0, count: embeddings[0].count)
-      for e in embeddings { for i in e.indices { meanP[i] += e[i] } }
-      var state = adapter.makeState()
-      var mamba = [Float](repeating: 0, count: meanP.count)
-      for (frame, e) in zip(frames, embeddings) { adapter.step(e, time: frame.pts, state: &state, into: &mamba) }
+      let meanP = clip.meanP
+      let mamba = try #require(clip.temporal)
       let caption = engine.text(item.caption)
       let twin = engine.text(item.twin)
       // Text goes through the same tokens and weights: equal to float rounding.

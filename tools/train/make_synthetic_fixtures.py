@@ -14,12 +14,11 @@ import sys
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file
 from transformers import CLIPModel
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from train import MambaAdapterHead, MeanPHead, Tokens, decode, embed_images, ensemble, padded  # noqa: E402
+from train import MeanPHead, Tokens, decode, embed_images, ensemble, load_adapter, padded  # noqa: E402
 
 ROOT = os.path.join(HERE, "..", "..")
 MODEL = os.path.join(ROOT, "models", "synthetic")
@@ -30,13 +29,7 @@ OUT = os.path.join(ROOT, "Tests", "Fixtures", "synthetic")
 def main():
     model = CLIPModel.from_pretrained(MODEL).eval()
     tokens = Tokens(MODEL)
-    weights = load_file(os.path.join(MODEL, "temporal.safetensors"))
-    mamba = MambaAdapterHead(model.config.projection_dim)
-    mamba.block.load_state_dict({k: v for k, v in weights.items() if not k.startswith(("norm.", "gate"))})
-    mamba.norm.load_state_dict({"weight": weights["norm.weight"], "bias": weights["norm.bias"]})
-    with torch.no_grad():
-        mamba.gate.copy_(weights["gate"])
-    mamba.eval()
+    mamba = load_adapter(os.path.join(MODEL, "temporal.safetensors"))
     manifest = json.load(open(os.path.join(DATA, "manifest.json")))
     clips = [c for c in manifest["test"] if c["twin"]][:6]
     os.makedirs(OUT, exist_ok=True)

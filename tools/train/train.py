@@ -244,6 +244,18 @@ class MambaAdapterHead(torch.nn.Module):
         return F.normalize(r[torch.arange(len(e)), lengths - 1], dim=-1)
 
 
+def load_adapter(path):
+    """A MambaAdapterHead from an exported temporal.safetensors (the export checked by reloading it)."""
+    from safetensors.torch import load_file
+    weights = load_file(path)
+    head = MambaAdapterHead(weights["norm.weight"].shape[0])
+    head.block.load_state_dict({k: v for k, v in weights.items() if not k.startswith(("norm.", "gate"))})
+    head.norm.load_state_dict({"weight": weights["norm.weight"], "bias": weights["norm.bias"]})
+    with torch.no_grad():
+        head.gate.copy_(weights["gate"])
+    return head.eval()
+
+
 class MeanPHead(torch.nn.Module):
     def forward(self, e, lengths):
         mask = (torch.arange(e.shape[1])[None, :] < lengths[:, None]).float()[..., None]

@@ -41,6 +41,7 @@ def test_split(rng, count, out):
         clip = world.make_clip(rng, "test")
         name = f"test/clip-{i:04d}.mp4"
         encode(list(clip.pop("frames")), os.path.join(out, name))
+        del clip["states"]  # the object's true state per frame: training only
         clip["file"] = name
         clips.append(clip)
         if (i + 1) % 40 == 0:
@@ -49,7 +50,7 @@ def test_split(rng, count, out):
 
 
 def long_video(rng, seconds, index, out, split):
-    frames, events = world.long_video(rng, seconds, split)
+    frames, events, _ = world.long_video(rng, seconds, split)
     name = f"long/camera-{index}.mp4"
     os.makedirs(os.path.join(out, "long"), exist_ok=True)
     encode(frames, os.path.join(out, name))

@@ -222,6 +222,7 @@ class Film:
 
     def __init__(self, rng, background):
         self.rng, self.background, self.frames = rng, background, []
+        self.states = []  # per frame: (cx, cy, r, alpha) of the first object, zeros when there is none
 
     def hold(self, looks, keys, seconds):
         for _ in range(max(0, int(round(seconds * FPS)))):
@@ -237,6 +238,7 @@ class Film:
         return begin / FPS, len(self.frames) / FPS
 
     def _render(self, looks, keys):
+        self.states.append(tuple(keys[0]) if keys else (0.0, 0.0, 0.0, 0.0))
         objects = [(shape, colour, *key) for (shape, colour), key in zip(looks, keys)]
         return render(self.rng, self.background, objects, 0.5)
 
@@ -355,7 +357,8 @@ STILL_CAPTIONS = ["nothing happens", "{o} stays still", "a quiet scene where not
 def clip_record(film, action, size, colour, shape, other, text, begin, end):
     twin = TWIN.get(action)
     return {
-        "frames": np.stack(film.frames), "action": action, "size": size, "colour": colour, "shape": shape,
+        "frames": np.stack(film.frames), "states": np.array(film.states, np.float32), "action": action,
+        "size": size, "colour": colour, "shape": shape,
         "other": other, "caption": text,
         "canonical": canonical_caption(action, colour, shape, other) if colour else text,
         "twin": canonical_caption(twin, colour, shape, other) if twin and colour else None,
@@ -365,8 +368,9 @@ def clip_record(film, action, size, colour, shape, other, text, begin, end):
 
 def long_video(rng, seconds, split):
     """A camera: objects come in, act and go, one after another, with idle
-    stretches; returns (frames, events). In the test split each action is a
-    held-out combination when the object's state allows one."""
+    stretches; returns (frames, events, states), states as in Film. In the
+    test split each action is a held-out combination when the object's state
+    allows one."""
     film = Film(rng, Background(rng))
     events = []
     film.hold([], [], rng.uniform(2, 4))
@@ -386,7 +390,7 @@ def long_video(rng, seconds, split):
             start, end, state = step(rng, action, state, base_r)
             begin, finish = film.move(looks, [start], [end], rng.uniform(1.25, 2.5))
             events.append({"start": round(begin, 3), "end": round(finish, 3), "action": action,
-                           "caption": canonical_caption(action, colour, shape)})
+                           "caption": canonical_caption(action, colour, shape), "look": [size, colour, shape]})
             film.hold(looks, [end], rng.uniform(1.0, 2.5))
             if not state.visible:
                 break
@@ -395,6 +399,6 @@ def long_video(rng, seconds, split):
             start, end, state = step(rng, action, state, base_r)
             begin, finish = film.move(looks, [start], [end], rng.uniform(1.25, 2.5))
             events.append({"start": round(begin, 3), "end": round(finish, 3), "action": action,
-                           "caption": canonical_caption(action, colour, shape)})
+                           "caption": canonical_caption(action, colour, shape), "look": [size, colour, shape]})
         film.hold([], [], rng.uniform(2, 4))
-    return film.frames, events
+    return film.frames, events, np.array(film.states, np.float32)

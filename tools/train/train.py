@@ -38,6 +38,7 @@ sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, os.path.join(HERE, "..", "synth"))
 import world  # noqa: E402
 from clip_vocab import learn_merges, write_vocabulary  # noqa: E402
+from streams import Streams  # noqa: E402
 
 MEAN = [0.48145466, 0.4578275, 0.40821073]
 STD = [0.26862954, 0.26130258, 0.27577711]
@@ -151,28 +152,80 @@ class NeutralHead(torch.nn.Module):
         return F.normalize(e.mean(1) + self.diff(e[:, half:].mean(1) - e[:, :half].mean(1)), dim=-1)
 
 
-def eight_frames(clip):
-    frames = clip["frames"][::2]
-    index = np.linspace(0, len(frames) - 1, 8).round().astype(int)
-    return frames[index]
+def eight_frame_index(clip):
+    """Eight frames spread over the clip at the model rate (every 2nd world frame)."""
+    count = (len(clip["frames"]) + 1) // 2
+    return 2 * np.linspace(0, count - 1, 8).round().astype(int)
+
+
+class StateProbe(torch.nn.Module):
+    """Training-only linear read-out of the object's state (x, y, radius,
+    opacity) from a frame embedding. Contrastive captions never say where an
+    object is, so without it the image tower need not encode position at all
+    (a linear probe found none), and falls/rises, left/right are then guesses."""
+
+    def __init__(self, d):
+        super().__init__()
+        self.linear = torch.nn.Linear(d, 4)
+
+    def loss(self, embeddings, states):
+        target = torch.from_numpy(states) / torch.tensor([world.SIZE, world.SIZE, 16.0, 1.0])
+        present = target[:, 3] > 0.2  # position and size mean nothing for an invisible object
+        error = (self.linear(embeddings) - target) ** 2
+        return error[:, 3].mean() + (error[present, :3].mean() if present.any() else 0)
+
+
+def twin_preference(video, text, twin):
+    """How much `video` prefers its caption over the reversed twin (cosine difference)."""
+    return (video * (text - twin)).sum(-1)
+
+
+def sinusoidal_positions(model):
+    """Initialises the image tower's patch position embeddings with 2-D sines
+    and cosines (half the channels for the row, half for the column) instead of
+    N(0, 0.02): at that size position is 15x weaker than patch content and a
+    small model trained for minutes never learns where an object is."""
+    embeddings = model.vision_model.embeddings
+    width = embeddings.position_embedding.weight.shape[1]
+    side = embeddings.num_patches_per_side if hasattr(embeddings, "num_patches_per_side") else int(
+        math.isqrt(embeddings.num_patches))
+    quarter = width // 4
+    frequencies = 1.0 / (side ** (torch.arange(quarter) / quarter))
+    rows, cols = torch.meshgrid(torch.arange(side), torch.arange(side), indexing="ij")
+    table = torch.cat([torch.sin(rows.reshape(-1, 1) * frequencies), torch.cos(rows.reshape(-1, 1) * frequencies),
+                       torch.sin(cols.reshape(-1, 1) * frequencies), torch.cos(cols.reshape(-1, 1) * frequencies)], 1)
+    with torch.no_grad():
+        embeddings.position_embedding.weight[1:] = table  # row 0 is the class token's
 
 
 def train_clip(model, tokens, clips, args, rng, curve):
     head = NeutralHead(model.config.projection_dim)
-    params = list(model.parameters()) + list(head.parameters())
+    probe = StateProbe(model.config.projection_dim)
+    params = list(model.parameters()) + list(head.parameters()) + list(probe.parameters())
     optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.05)
     steps = args.clip_steps
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, args.lr, total_steps=steps, pct_start=0.1)
     model.train()
     for step in range(steps):
         batch = [clips[i] for i in rng.choice(len(clips), args.batch, replace=False)]
-        frames = np.stack([eight_frames(c) for c in batch])
+        index = [eight_frame_index(c) for c in batch]
+        frames = np.stack([c["frames"][i] for c, i in zip(batch, index)])
         e = embed_images(model, frames).reshape(len(batch), 8, -1)
         video = head(e)
         scale = model.logit_scale.exp().clamp(max=100)
         text = embed_texts(model, tokens, [templated(rng, c["caption"]) for c in batch])
-        twins = [templated(rng, c["twin"]) for c in batch if c["twin"]]
-        loss = info_nce(video, text, scale, embed_texts(model, tokens, twins) if twins else None)
+        paired = [i for i, c in enumerate(batch) if c["twin"]]
+        twins = embed_texts(model, tokens, [templated(rng, batch[i]["twin"]) for i in paired]) if paired else None
+        loss = info_nce(video, text, scale, twins)
+        loss = loss + args.state_weight * probe.loss(e.reshape(-1, e.shape[-1]),
+                                                     np.concatenate([c["states"][i] for c, i in zip(batch, index)]))
+        if paired:
+            # The frame average is the same for a clip and its time reversal, so it
+            # must not pick between caption and twin: otherwise it learns "yellow
+            # things rise" from the combinations it saw instead of what rising is.
+            mean = F.normalize(e[paired].mean(1), dim=-1)
+            canon = embed_texts(model, tokens, [templated(rng, batch[i]["canonical"]) for i in paired])
+            loss = loss + args.neutral_weight * (twin_preference(mean, canon, twins) ** 2).mean()
         statics = [(i, static_caption(rng, c)) for i, c in enumerate(batch)]
         statics = [(i, s) for i, s in statics if s]
         if statics:
@@ -239,9 +292,12 @@ class MambaAdapterHead(torch.nn.Module):
         self.norm = torch.nn.LayerNorm(d)
         self.gate = torch.nn.Parameter(torch.zeros(1))
 
+    def sequence(self, e):
+        """The normalised output at every frame (what the daemon scores)."""
+        return F.normalize(e + torch.tanh(self.gate) * self.block(self.norm(e)), dim=-1)
+
     def forward(self, e, lengths):
-        r = e + torch.tanh(self.gate) * self.block(self.norm(e))
-        return F.normalize(r[torch.arange(len(e)), lengths - 1], dim=-1)
+        return self.sequence(e)[torch.arange(len(e)), lengths - 1]
 
 
 def load_adapter(path):
@@ -270,16 +326,46 @@ def padded(sequences):
     return out, lengths
 
 
-def train_head(head, name, embeddings, texts, twins, scale, args, rng, curve):
+def shuffled(e, lengths, rng):
+    """Each sequence's frames in a random order (padding stays at the end)."""
+    out = e.clone()
+    for row, length in enumerate(lengths.tolist()):
+        out[row, :length] = e[row, torch.from_numpy(rng.permutation(length))]
+    return out
+
+
+def earliest_readout(clip):
+    """How many model-rate frames a head must have seen before it is asked about
+    the clip's action: half a second into it (the daemon is asked at every
+    frame, and an alert should not wait for the action to finish)."""
+    if clip["action"] == "nothing" or clip["action_end"] <= clip["action_start"]:
+        return None  # the caption is about the whole clip (a still stretch, an empty scene)
+    return min(int(np.ceil((clip["action_start"] + 0.5) * MODEL_FPS)), (len(clip["frames"]) + 1) // 2)
+
+
+def train_head(head, name, embeddings, texts, twins, earliest, scale, args, rng, curve, streams=None):
     optimiser = torch.optim.AdamW(head.parameters(), lr=args.head_lr, weight_decay=0.01)
     steps = args.head_steps
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, args.head_lr, total_steps=steps, pct_start=0.1)
     for step in range(steps):
         index = rng.choice(len(embeddings), args.head_batch, replace=False)
         e, lengths = padded([embeddings[i] for i in index])
+        if args.early_readout:
+            lengths = torch.tensor([n if earliest[i] is None else int(rng.integers(earliest[i], n + 1))
+                                    for i, n in zip(index, lengths.tolist())])
         video = head(e, lengths)
-        twin_rows = [twins[i] for i in index if twins[i] is not None]
-        loss = info_nce(video, texts[index], scale, torch.stack(twin_rows) if twin_rows else None)
+        paired = [row for row, i in enumerate(index) if twins[i] is not None]
+        canon_rows = torch.stack([twins[index[row]][0] for row in paired]) if paired else None
+        twin_rows = torch.stack([twins[index[row]][1] for row in paired]) if paired else None
+        loss = info_nce(video, texts[index], scale, twin_rows)
+        if paired and args.shuffle_weight:
+            # With the order destroyed only shortcuts (colour, shape, last frame)
+            # are left to choose between caption and twin: they must not.
+            mixed = head(shuffled(e[paired], lengths[paired], rng), lengths[paired])
+            loss = loss + args.shuffle_weight * (twin_preference(mixed, canon_rows, twin_rows) ** 2).mean()
+        if streams is not None:
+            loss = loss + args.stream_weight * streams.loss(head, rng, args.stream_batch, args.stream_window, scale,
+                                                            args.stream_recolour)
         optimiser.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(head.parameters(), 1.0)
@@ -389,6 +475,23 @@ def main():
     parser.add_argument("--head-steps", type=int, default=1500)
     parser.add_argument("--head-batch", type=int, default=128)
     parser.add_argument("--head-lr", type=float, default=3e-3)
+    parser.add_argument("--state-weight", type=float, default=10.0, help="weight of the frame state read-out loss")
+    parser.add_argument("--neutral-weight", type=float, default=10.0,
+                        help="weight of the penalty on frame averages that prefer a caption over its twin")
+    parser.add_argument("--shuffle-weight", type=float, default=10.0,
+                        help="weight of the penalty on heads that prefer a caption over its twin on shuffled frames")
+    parser.add_argument("--early-readout", type=int, default=1,
+                        help="1: train the heads to name an action from half a second into it on, not only at its end")
+    parser.add_argument("--sinusoidal-positions", type=int, default=1,
+                        help="1: start the image tower's position embeddings as 2-D sines (see sinusoidal_positions)")
+    parser.add_argument("--streams", type=int, default=80,
+                        help="training camera videos for the Mamba adapter's stream loss (0: clips only)")
+    parser.add_argument("--stream-seconds", type=float, default=60)
+    parser.add_argument("--stream-weight", type=float, default=2.0)
+    parser.add_argument("--stream-batch", type=int, default=12, help="stream windows per head step")
+    parser.add_argument("--stream-recolour", type=float, default=0.8,
+                        help="share of stream windows whose objects change look in embedding space (streams.py)")
+    parser.add_argument("--stream-window", type=int, default=120, help="frames per stream window (4 fps)")
     parser.add_argument("--reuse-clip", help="load the CLIP towers and vocabulary from this model directory "
                         "instead of training them (iterate on the temporal heads only)")
     args = parser.parse_args()
@@ -432,6 +535,8 @@ def main():
             clip_stage = json.load(f)
     else:
         model = CLIPModel(config)
+        if args.sinusoidal_positions:
+            sinusoidal_positions(model)
         clip_started = time.time()
         train_clip(model, tokens, clips, args, rng, curves["CLIP (clips + frames)"])
         clip_stage = {"wall_seconds": round(time.time() - clip_started), "steps": args.clip_steps,
@@ -442,24 +547,50 @@ def main():
     log("frame embeddings (frozen CLIP) at 4 fps")
     with torch.no_grad():
         embeddings = [embed_images(model, c["frames"][::2]) for c in clips]
-        captions = sorted({c["caption"] for c in clips} | {c["twin"] for c in clips if c["twin"]})
+        captions = sorted({c[k] for c in clips for k in ("caption", "canonical", "twin") if c[k]})
         table = dict(zip(captions, ensemble(model, tokens, captions)))
     texts = torch.stack([table[c["caption"]] for c in clips])
-    twins = [table[c["twin"]] if c["twin"] else None for c in clips]
+    earliest = [earliest_readout(c) for c in clips]
+    twins = [(table[c["canonical"]], table[c["twin"]]) if c["twin"] else None for c in clips]
     scale = model.logit_scale.exp().clamp(max=100).item()
 
+    # The heads' randomness does not depend on whether CLIP was trained or
+    # reused: a --reuse-clip run makes the same heads as the full run did.
+    torch.manual_seed(args.seed + 4000)
+    rng = np.random.default_rng(args.seed + 4000)
+    streams = validation_streams = None
+    if args.streams:
+        def embed(frames):
+            with torch.no_grad():
+                return embed_images(model, frames)
+
+        def texts_of(captions):
+            return ensemble(model, tokens, captions)
+
+        streams = Streams(np.random.default_rng(args.seed + 2000), args.streams, args.stream_seconds, embed,
+                          texts_of, log, BACKGROUNDS)
+        validation_streams = Streams(np.random.default_rng(args.seed + 3000), max(2, args.streams // 8),
+                                     args.stream_seconds, embed, texts_of, log)
     heads = {"meanP": MeanPHead(), "causal Transformer": CausalTransformerHead(d), "Mamba adapter": MambaAdapterHead(d)}
     for name in ("causal Transformer", "Mamba adapter"):
         curves[name] = []
         count = sum(p.numel() for p in heads[name].parameters())
         log(f"training {name} head ({count} parameters)")
-        train_head(heads[name], name, embeddings, texts, twins, scale, args, rng, curves[name])
+        # The Transformer reads at most 64 frames (its learned positions): clips only.
+        stream = streams if name == "Mamba adapter" else None
+        train_head(heads[name], name, embeddings, texts, twins, earliest, scale, args, rng, curves[name], stream)
         heads[name].eval()
+    if validation_streams:
+        stream_accuracy = validation_streams.accuracy(heads["Mamba adapter"])
+        log(f"Mamba adapter on {len(validation_streams.embeddings)} unseen camera videos: "
+            f"{stream_accuracy:.3f} of labelled frames name the right action")
     log("evaluating on the test split (held-out combinations, ffmpeg-decoded)")
     results = evaluate(heads, model, tokens, args.data)
     for name, r in results.items():
         log(f"{name}: R@1 {r['r1']:.3f} R@5 {r['r5']:.3f} order-swap {r['order_swap']:.3f}")
     results["parameters"] = {n: sum(p.numel() for p in h.parameters()) for n, h in heads.items()}
+    if validation_streams:
+        results["Mamba adapter"]["stream_frame_accuracy"] = stream_accuracy
     curves["CLIP (clips + frames)"] = clip_stage["loss"]
     export(model, tokens_dir, heads["Mamba adapter"], args.out, args, curves, results, started, clip_stage)
     os.rmdir(tokens_dir) if not os.listdir(tokens_dir) else None

@@ -472,7 +472,7 @@ def main():
     parser.add_argument("--batch", type=int, default=48)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--clip-steps", type=int, default=900)
-    parser.add_argument("--head-steps", type=int, default=1500)
+    parser.add_argument("--head-steps", type=int, default=2000)
     parser.add_argument("--head-batch", type=int, default=128)
     parser.add_argument("--head-lr", type=float, default=3e-3)
     parser.add_argument("--state-weight", type=float, default=10.0, help="weight of the frame state read-out loss")
@@ -484,12 +484,12 @@ def main():
                         help="1: train the heads to name an action from half a second into it on, not only at its end")
     parser.add_argument("--sinusoidal-positions", type=int, default=1,
                         help="1: start the image tower's position embeddings as 2-D sines (see sinusoidal_positions)")
-    parser.add_argument("--streams", type=int, default=80,
+    parser.add_argument("--streams", type=int, default=160,
                         help="training camera videos for the Mamba adapter's stream loss (0: clips only)")
     parser.add_argument("--stream-seconds", type=float, default=60)
     parser.add_argument("--stream-weight", type=float, default=2.0)
     parser.add_argument("--stream-batch", type=int, default=12, help="stream windows per head step")
-    parser.add_argument("--stream-recolour", type=float, default=0.8,
+    parser.add_argument("--stream-recolour", type=float, default=0.9,
                         help="share of stream windows whose objects change look in embedding space (streams.py)")
     parser.add_argument("--stream-window", type=int, default=120, help="frames per stream window (4 fps)")
     parser.add_argument("--reuse-clip", help="load the CLIP towers and vocabulary from this model directory "

@@ -6,7 +6,8 @@ recall / onset latency of `monitor replay` episodes against the ground truth.
 An episode (`new` event) of rule R detects a true event of action R when it
 starts between the event's start and 2 s after its end; each true event is
 detected at most once. Onset latency: episode start minus true start.
-Usage: synthetic_report.py DATA_DIR RESULTS_DIR METRICS_JSON
+Usage: synthetic_report.py DATA_DIR RESULTS_DIR METRICS_JSON [MORE_DATA_DIR MORE_RESULTS_DIR]
+(MORE_*: further held-out camera videos of another seed, reported on their own line)
 """
 import glob
 import json
@@ -31,6 +32,25 @@ def match(episodes, truth):
     return len(used), false, len(truth) - len(used), latencies
 
 
+def events_line(data, results, label):
+    """Event precision / recall / median onset of the replays in `results` against `data`'s truth."""
+    manifest = json.load(open(os.path.join(data, "manifest.json")))
+    tp = fp = missed = 0
+    latencies = []
+    for video in manifest["long"]:
+        name = os.path.splitext(os.path.basename(video["file"]))[0]
+        report = json.load(open(os.path.join(results, name + ".json")))
+        episodes = [e for e in report["events"] if e["type"] == "new"]
+        t, f, m, l = match(episodes, video["events"])
+        tp, fp, missed, latencies = tp + t, fp + f, missed + m, latencies + l
+    precision = tp / max(tp + fp, 1)
+    recall = tp / max(tp + missed, 1)
+    onset = statistics.median(latencies) if latencies else float("nan")
+    return (f"{label} (Mamba adapter through monitor replay, {len(manifest['long'])} videos, "
+            f"{tp + missed} true events): precision {precision:.3f}, recall {recall:.3f}, "
+            f"median onset latency {onset:.2f} s")
+
+
 def main():
     data, results, metrics_path = sys.argv[1:4]
     rows = [dict(kv.split("=") for kv in line.split()) for line in open(os.path.join(results, "clips.txt"))]
@@ -45,22 +65,10 @@ def main():
         print(f"{name:<20} {'PyTorch':<8} {p['r1']:>6.3f} {p['r5']:>6.3f} {p['order_swap']:>10.3f}")
     print(f"({rows[0]['clips']} held-out test clips, {rows[0]['order_clips']} with a reversed twin caption)")
 
-    manifest = json.load(open(os.path.join(data, "manifest.json")))
-    tp = fp = missed = 0
-    latencies = []
-    for video in manifest["long"]:
-        name = os.path.splitext(os.path.basename(video["file"]))[0]
-        report = json.load(open(os.path.join(results, name + ".json")))
-        episodes = [e for e in report["events"] if e["type"] == "new"]
-        t, f, m, l = match(episodes, video["events"])
-        tp, fp, missed, latencies = tp + t, fp + f, missed + m, latencies + l
-    precision = tp / max(tp + fp, 1)
-    recall = tp / max(tp + missed, 1)
-    onset = statistics.median(latencies) if latencies else float("nan")
     print()
-    print(f"long videos (Mamba adapter through monitor replay, {len(manifest['long'])} videos, "
-          f"{tp + missed} true events): precision {precision:.3f}, recall {recall:.3f}, "
-          f"median onset latency {onset:.2f} s")
+    print(events_line(data, results, "long videos"))
+    if len(sys.argv) > 5:
+        print(events_line(sys.argv[4], sys.argv[5], "more long videos, seed 9"))
     print("targets: Mamba order-swap >= 0.95 with meanP near 0.5; event precision and recall >= 0.9, "
           "median onset latency <= 1 s")
 

@@ -33,7 +33,8 @@ def match(episodes, truth):
 
 
 def event_figures(data, results):
-    """(videos, true events, precision, recall, median onset) of the replays in `results` against `data`'s truth."""
+    """(seed, videos, true events, precision, recall, median onset) of the replays in `results`
+    against `data`'s truth."""
     manifest = json.load(open(os.path.join(data, "manifest.json")))
     tp = fp = missed = 0
     latencies = []
@@ -46,7 +47,7 @@ def event_figures(data, results):
     precision = tp / max(tp + fp, 1)
     recall = tp / max(tp + missed, 1)
     onset = statistics.median(latencies) if latencies else float("nan")
-    return len(manifest["long"]), tp + missed, precision, recall, onset
+    return manifest["seed"], len(manifest["long"]), tp + missed, precision, recall, onset
 
 
 def main():
@@ -66,12 +67,11 @@ def main():
     swaps = {names[r["head"]]: float(r["order_swap"]) for r in rows}
     verdicts = [("Mamba order-swap >= 0.95", swaps["Mamba adapter"] >= 0.95),
                 ("meanP order-swap near 0.5 (0.4-0.6)", 0.4 <= swaps["meanP"] <= 0.6)]
-    sets = [(data, results, "long videos")]
-    if len(sys.argv) > 5:
-        sets.append((sys.argv[4], sys.argv[5], "more long videos, seed 9"))
+    sets = [(data, results)] + ([(sys.argv[4], sys.argv[5])] if len(sys.argv) > 5 else [])
     print()
-    for set_data, set_results, label in sets:
-        videos, events, precision, recall, onset = event_figures(set_data, set_results)
+    for set_data, set_results in sets:
+        seed, videos, events, precision, recall, onset = event_figures(set_data, set_results)
+        label = f"long videos, seed {seed}"
         print(f"{label} (Mamba adapter through monitor replay, {videos} videos, {events} true events): "
               f"precision {precision:.3f}, recall {recall:.3f}, median onset latency {onset:.2f} s")
         verdicts += [(f"{label}: event precision >= 0.9", precision >= 0.9),
@@ -80,6 +80,7 @@ def main():
     print()
     for target, met in verdicts:
         print(f"target {target}: {'met' if met else 'MISSED'}")
+
 
 if __name__ == "__main__":
     main()

@@ -15,6 +15,7 @@ Afterwards a k-fold cross-validation over the validation videos (thresholds
 picked on k-1 folds, counted on the held-out one) prints what the middle and
 the top of the range would each find on videos they were not picked on.
 Usage: tune_rules.py RULES_DIR MANIFEST REPLAY_JSON...  (see tune_rules.sh)"""
+import itertools
 import json
 import os
 import re
@@ -71,15 +72,8 @@ def best(rows, middle=True):
     if rows[0][4] == 0:  # no events: nothing to find, only false alarms to avoid
         return rows[-1]
     top = max(r[0] for r in rows)
-    runs, current = [], []
-    for r in rows:
-        if r[0] == top:
-            current.append(r)
-        elif current:
-            runs.append(current)
-            current = []
-    runs.append(current)
-    longest = max((run for run in runs if run), key=len)
+    ties = [list(group) for tied, group in itertools.groupby(rows, key=lambda r: r[0] == top) if tied]
+    longest = max(ties, key=len)
     return longest[len(longest) // 2] if middle else longest[-1]
 
 

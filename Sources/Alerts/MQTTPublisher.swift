@@ -42,6 +42,8 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
   private let session: Mutex<BrokerSession>
   /// Frame decoded → PUBACK, per event acknowledged since the last `takeLatencies()`.
   private let latencies = Mutex(LatencySamples())
+  /// Whether the last outbox write failed (for one log line per outage).
+  private let diskFailing = Mutex(false)
 
   public init(settings: Settings, outbox: Outbox, log: @escaping @Sendable (String) -> Void) throws {
     self.settings = settings
@@ -95,26 +97,39 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
   public func takeLatencies() -> LatencySamples { latencies.withLock { $0.take() } }
 
   /// Outbox first (fsync), then publish; retained state and snapshot follow.
+  /// An outbox that cannot be written delays nothing: the event is published
+  /// all the same (see `Outbox.append`), and the failure is logged once per outage.
   public func deliver(_ event: AlertEvent) {
     let topics = settings.topics
-    do {
-      let kind: OutboxPolicy.Kind = event.kind == .new ? .new : event.kind == .end ? .end : .update
-      let (message, dropped) = try outbox.append(topic: topics.events, payload: Payloads.event(event), kind: kind)
-      session.withLock {
-        $0.accepted(sequence: message.sequence, decodedAt: event.decodedAt)
-        $0.forget(dropped)
-      }
-      if !dropped.isEmpty {
-        log("mqtt outbox full: dropped \(dropped.count) stale update(s) (\(outbox.dropped) so far)")
-      }
-      publish(message)
-    } catch {
-      log("mqtt outbox: \(error); event \(event.id) not stored")
+    let kind: OutboxPolicy.Kind = event.kind == .new ? .new : event.kind == .end ? .end : .update
+    let appended = outbox.append(topic: topics.events, payload: Payloads.event(event), kind: kind)
+    reportDisk(appended.failure, event: event.id)
+    session.withLock {
+      $0.accepted(sequence: appended.message.sequence, decodedAt: event.decodedAt)
+      $0.forget(appended.dropped)
     }
+    if !appended.dropped.isEmpty {
+      log("mqtt outbox full: dropped \(appended.dropped.count) stale update(s) (\(outbox.dropped) so far)")
+    }
+    publish(appended.message)
     let stateTopic = topics.state(camera: event.camera, rule: event.rule)
     retain(stateTopic, Data((event.kind == .end ? "OFF" : "ON").utf8))
     if let snapshot = event.snapshot {
       retain(topics.snapshot(camera: event.camera, rule: event.rule), Data(snapshot))
+    }
+  }
+
+  /// One line when the outbox disk starts failing and one when it recovers.
+  private func reportDisk(_ failure: OutboxError?, event: String) {
+    let changed = diskFailing.withLock { failing in
+      defer { failing = failure != nil }
+      return failing != (failure != nil)
+    }
+    guard changed else { return }
+    if let failure {
+      log("mqtt outbox: \(failure); event \(event) and the next ones are published without being stored")
+    } else {
+      log("mqtt outbox: storing events again (\(outbox.unstored) were kept only in memory)")
     }
   }
 
@@ -129,6 +144,7 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
     var values = values
     values["outbox_depth"] = outbox.count
     values["outbox_dropped"] = outbox.dropped
+    values["outbox_unstored"] = outbox.unstored
     let payload = Payloads.stats(values)
     send(settings.topics.stats, payload, retain: false)
   }
@@ -177,7 +193,12 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
         mosquitto_publish(
           handle, &mid, message.topic, Int32(bytes.count), bytes.baseAddress, Int32(settings.qos), false)
       }
-      if result == MOSQ_ERR_SUCCESS.rawValue { session.published(mid: mid, sequence: message.sequence) }
+      if result == MOSQ_ERR_SUCCESS.rawValue {
+        session.published(mid: mid, sequence: message.sequence)
+      } else if result != MOSQ_ERR_NO_CONN.rawValue {
+        // Not a lost connection (that is retried): the broker library refused this message.
+        log("\(brokerName): cannot publish to \(message.topic): \(Self.describe(result)); it stays in the outbox")
+      }
     }
   }
 

@@ -25,6 +25,8 @@ public final class Outbox: @unchecked Sendable {
   private var nextSequence: UInt64 = 1
   /// Dropped by the capacity policy since start.
   public private(set) var dropped = 0
+  /// Accepted since start but kept only in memory, because the disk refused them.
+  public private(set) var unstored = 0
   /// Problems found when loading (damaged files), for the log.
   public private(set) var problems: [String] = []
 
@@ -40,21 +42,37 @@ public final class Outbox: @unchecked Sendable {
   public var count: Int { lock.withLock { messages.count } }
   public var pending: [Message] { lock.withLock { messages } }
 
-  /// Stores a message durably and returns it (with its sequence number).
-  /// Returns the sequences the capacity policy dropped, oldest first.
+  /// What `append` did: the message (with its sequence number), the
+  /// sequences the capacity policy dropped (oldest first), and why the message
+  /// could not be written to disk, if it could not.
+  public struct Appended: Sendable {
+    public var message: Message
+    public var dropped: [UInt64]
+    public var failure: OutboxError?
+  }
+
+  /// Stores a message durably and returns it. Delivery comes before
+  /// durability: when the disk fails (full, read-only, permissions) the
+  /// message is kept in memory anyway, in order, so it is still published and
+  /// re-sent after reconnects (it is lost only if the process dies first); the
+  /// next append tries the disk again.
   @discardableResult
-  public func append(topic: String, payload: Data, kind: OutboxPolicy.Kind) throws -> (
-    message: Message, dropped: [UInt64]
-  ) {
-    try lock.withLock {
+  public func append(topic: String, payload: Data, kind: OutboxPolicy.Kind) -> Appended {
+    lock.withLock {
       let message = Message(sequence: nextSequence, topic: topic, payload: payload, kind: kind)
       nextSequence += 1
-      try write(message)
+      var failure: OutboxError?
+      do throws(OutboxError) {
+        try write(message)
+      } catch {
+        failure = error
+        unstored += 1
+      }
       messages.append(message)
       let drops = policy.drops(messages.map { ($0.sequence, $0.kind) })
       for sequence in drops { removeLocked(sequence) }
       dropped += drops.count
-      return (message, drops)
+      return Appended(message: message, dropped: drops, failure: failure)
     }
   }
 
@@ -71,7 +89,7 @@ public final class Outbox: @unchecked Sendable {
   }
 
   /// Header lines then the payload; the length makes truncation detectable.
-  private func write(_ message: Message) throws {
+  private func write(_ message: Message) throws(OutboxError) {
     var data = Data("\(Self.magic)\n\(message.kind.rawValue)\n\(message.topic)\n\(message.payload.count)\n".utf8)
     data.append(message.payload)
     let final = path(message.sequence)

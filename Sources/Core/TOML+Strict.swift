@@ -50,6 +50,22 @@ extension TOMLTable {
     }
   }
 
+  /// An integer within `range` (a fraction, or a number out of range, names
+  /// the key and its line instead of being truncated or trapping).
+  /// `name`: how messages call the key (default: the key itself).
+  public func integer(
+    _ key: String, in range: ClosedRange<Int>, named name: String? = nil, file: String
+  ) throws(ConfigError) -> Int? {
+    guard let entry = self[key] else { return nil }
+    guard case .integer(let value) = entry.value else { throw mistyped(entry, "a whole number", file) }
+    guard range.contains(value) else {
+      throw ConfigError(
+        file: file, line: entry.line,
+        "\(name ?? key) must be \(range.lowerBound)…\(range.upperBound), got \(value)")
+    }
+    return value
+  }
+
   public func boolean(_ key: String, file: String) throws(ConfigError) -> Bool? {
     guard let entry = self[key] else { return nil }
     guard case .boolean(let value) = entry.value else { throw mistyped(entry, "true or false", file) }

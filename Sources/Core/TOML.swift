@@ -16,7 +16,7 @@ public enum TOMLValue: Sendable, Equatable {
     switch self {
     case .string: return "a string"
     case .integer: return "an integer"
-    case .float: return "a number"
+    case .float: return "a decimal number"
     case .boolean: return "true or false"
     case .array: return "an array"
     case .table: return "a table"

@@ -3,6 +3,8 @@ struct TOMLParser {
   private let scalars: [Unicode.Scalar]
   private var index = 0
   private var line = 1
+  /// Arrays open around the current position (bounded: `Limits.tomlNesting`).
+  private var depth = 0
 
   init(_ text: String) { scalars = Array(text.unicodeScalars) }
 
@@ -184,6 +186,12 @@ struct TOMLParser {
   }
 
   private mutating func array() throws(TOMLError) -> TOMLValue {
+    // Recursion depth is bounded so a hostile file cannot overflow the stack.
+    guard depth < Limits.tomlNesting else {
+      throw fail("arrays nested more than \(Limits.tomlNesting) deep")
+    }
+    depth += 1
+    defer { depth -= 1 }
     advance()  // [
     var items: [TOMLValue] = []
     while true {

@@ -93,7 +93,7 @@ public struct Configuration: Sendable, Equatable {
     node = try table.string("node", file: file) ?? node
     rulesDirectory = try table.string("rules_dir", file: file) ?? rulesDirectory
     stateDirectory = try table.string("state_dir", file: file) ?? stateDirectory
-    if let threads = try table.number("threads", file: file) { self.threads = Int(threads) }
+    threads = try table.integer("threads", in: 1...64, file: file) ?? threads
     if let model = try Self.section("model", in: table, file: file) {
       try model.requireKnownKeys(Self.modelKeys, file: file)
       clipModel = try model.string("clip", file: file).flatMap { $0.isEmpty ? nil : $0 }
@@ -122,9 +122,6 @@ public struct Configuration: Sendable, Equatable {
       throw ConfigError(
         file: file, line: table["node"]?.line ?? 0, "node '\(node)' must be a–z, 0–9, '-' or '_' (it names MQTT topics)"
       )
-    }
-    guard (1...64).contains(threads) else {
-      throw ConfigError(file: file, line: table["threads"]?.line ?? 0, "threads must be 1…64, got \(threads)")
     }
     var seen: [String: Int] = [:]
     for camera in cameras {
@@ -196,27 +193,24 @@ extension Configuration.MQTT {
     try table.requireKnownKeys(Self.keys, file: file)
     enabled = try table.boolean("enabled", file: file) ?? enabled
     host = try table.string("host", file: file) ?? host
-    if let port = try table.number("port", file: file) { self.port = Int(port) }
+    port = try table.integer("port", in: 1...65535, named: "mqtt port", file: file) ?? port
     prefix = try table.string("prefix", file: file) ?? prefix
-    if let qos = try table.number("qos", file: file) { self.qos = Int(qos) }
+    qos = try table.integer("qos", in: 0...2, named: "mqtt qos", file: file) ?? qos
     clientID = try table.string("client_id", file: file)
     username = try table.string("username", file: file)
     passwordFile = try table.string("password_file", file: file)
     tlsCA = try table.string("tls_ca", file: file)
     tlsCert = try table.string("tls_cert", file: file)
     tlsKey = try table.string("tls_key", file: file)
-    if let keepalive = try table.number("keepalive", file: file) { self.keepalive = Int(keepalive) }
+    keepalive = try table.integer("keepalive", in: 5...3600, named: "mqtt keepalive (seconds)", file: file) ?? keepalive
     func line(_ key: String) -> Int { table[key]?.line ?? table.line }
-    guard (1...65535).contains(port) else {
-      throw ConfigError(file: file, line: line("port"), "mqtt port must be 1…65535, got \(port)")
-    }
-    guard (0...2).contains(qos) else {
-      throw ConfigError(file: file, line: line("qos"), "mqtt qos must be 0, 1 or 2, got \(qos)")
-    }
-    guard (5...3600).contains(keepalive) else {
-      throw ConfigError(file: file, line: line("keepalive"), "mqtt keepalive must be 5…3600 seconds, got \(keepalive)")
-    }
     guard !host.isEmpty else { throw ConfigError(file: file, line: line("host"), "mqtt host must not be empty") }
+    if let problem = Self.prefixProblem(prefix) {
+      throw ConfigError(file: file, line: line("prefix"), "mqtt prefix '\(prefix)' \(problem)")
+    }
+    if let clientID, clientID.utf8.count > 65535 {
+      throw ConfigError(file: file, line: line("client_id"), "mqtt client_id is longer than 65535 bytes")
+    }
     if passwordFile != nil && username == nil {
       throw ConfigError(file: file, line: line("password_file"), "mqtt password_file needs a username")
     }
@@ -229,5 +223,23 @@ extension Configuration.MQTT {
       throw ConfigError(
         file: file, line: line("tls_cert"), "mqtt tls_cert needs tls_ca (the broker's certificate authority)")
     }
+  }
+}
+
+extension Configuration.MQTT {
+  /// Why `prefix` cannot start every topic monitor publishes, or nil. A
+  /// wildcard makes the broker refuse each publish (events would wait in the
+  /// outbox forever); empty levels make topics nobody subscribes to.
+  static func prefixProblem(_ prefix: String) -> String? {
+    if prefix.isEmpty { return "must not be empty" }
+    if prefix.contains(where: { $0 == "#" || $0 == "+" }) { return "must not contain the wildcards '#' or '+'" }
+    if prefix.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+      return "must not contain control characters"
+    }
+    if prefix.hasPrefix("/") || prefix.hasSuffix("/") || prefix.contains("//") {
+      return "must not start or end with '/' or contain an empty level ('//')"
+    }
+    if prefix.utf8.count > 1024 { return "is longer than 1024 bytes" }
+    return nil
   }
 }

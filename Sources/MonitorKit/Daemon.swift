@@ -71,7 +71,17 @@ public final class Daemon: @unchecked Sendable {
     let rules = self.rules
     let publisher = self.publisher
     let cameraNames = cameras.map(\.name)
-    watcher = RuleWatcher(store: RuleStore(directory: configuration.rulesDirectory)) { contents in
+    let examples = self.engine.examples
+    let directory = configuration.rulesDirectory
+    watcher = RuleWatcher(store: RuleStore(directory: directory)) { contents in
+      // A directory briefly gone (a deploy renaming it, an unmounted share) is
+      // not "every rule removed": that would end every episode and delete
+      // every Home Assistant entity.
+      if contents.isUnreadable {
+        log("rules directory \(directory) is missing or unreadable; keeping the \(rules.get().count) rule(s) loaded")
+        return
+      }
+      examples.prepare(for: contents.rules)  // here, on the watcher's thread: never on the inference thread
       rules.set(contents.rules)
       publisher?.setEntities(Self.entities(cameras: cameraNames, rules: contents.rules))
       log(
@@ -99,6 +109,7 @@ public final class Daemon: @unchecked Sendable {
   public func start() {
     publisher?.start()
     let contents = watcher.start()
+    engine.examples.prepare(for: contents.rules)
     rules.set(contents.rules)
     publisher?.setEntities(
       Self.entities(cameras: configuration.cameras.filter(\.enabled).map(\.name), rules: contents.rules))

@@ -16,6 +16,8 @@ public final class Engine: @unchecked Sendable {
   public let adapter: TemporalAdapter?
   /// Shown in events so subscribers can tell models apart.
   public let modelName: String
+  /// Rules' example pictures, decoded off the inference thread (see `ExamplePictures`).
+  public let examples: ExamplePictures
   private var textCache: [String: [Float]] = [:]
   private var scorers: [String: (rule: Rule, scorer: CalibratedScore)] = [:]
   /// Rules whose scorer could not be built, as they were then.
@@ -65,6 +67,7 @@ public final class Engine: @unchecked Sendable {
     self.clip = clip
     self.adapter = adapter
     self.modelName = modelName
+    examples = ExamplePictures(size: clip.config.imageSize)
   }
 
   public var imageSize: Int { clip.config.imageSize }
@@ -139,15 +142,7 @@ public final class Engine: @unchecked Sendable {
   private func buildScorer(for rule: Rule) throws -> CalibratedScore {
     if backgrounds == nil { backgrounds = Prompts.backgrounds.map { text($0) } }
     var positives = rule.text.map { text($0) }
-    for path in rule.examples {
-      var options = SourceOptions()
-      options.size = imageSize
-      options.sampleRate = nil
-      guard let frame = try VideoSource(url: path, options: options).nextFrame() else {
-        throw ConfigError(file: path, line: 0, "example image of rule '\(rule.id)' has no picture")
-      }
-      positives.append(contentsOf: embed([frame]))
-    }
+    for path in rule.examples { positives.append(contentsOf: embed([try examples.picture(path)])) }
     return CalibratedScore(
       positives: positives, negatives: rule.negatives.map { text($0) }, backgrounds: backgrounds!,
       logitScale: clip.logitScale)

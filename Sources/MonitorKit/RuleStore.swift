@@ -12,22 +12,35 @@ public struct RuleStore: Sendable {
   public struct Contents: Sendable, Equatable {
     public var rules: [Rule]
     public var problems: [ConfigError]
+    /// The directory itself could not be listed (missing, permissions).
+    public var isUnreadable = false
   }
 
   public init(directory: String) { self.directory = directory }
 
   public func path(of id: String) -> String { directory + "/" + id + ".toml" }
 
-  /// Every `*.toml` in the directory, sorted by file name. A missing
-  /// directory is one problem, not a crash.
+  /// `path(of:)` for an id typed by an operator: refused unless it is a valid
+  /// rule id, so `../monitor` can never name a file outside the directory.
+  private func existingPath(of id: String) throws(ConfigError) -> String {
+    guard Rule.isValidID(id) else {
+      throw ConfigError(
+        file: directory, line: 0, "'\(id)' is not a rule id (1–64 characters of a–z, 0–9, '-' and '_')")
+    }
+    return path(of: id)
+  }
+
+  /// Every `*.toml` in the directory, sorted by file name; each must be
+  /// named after its rule's id. A missing directory is one problem, not a
+  /// crash (`isUnreadable`: the daemon then keeps the rules it has).
   public func load() -> Contents {
     guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
       return Contents(
-        rules: [], problems: [ConfigError(file: directory, line: 0, "rules directory is missing or unreadable")])
+        rules: [], problems: [ConfigError(file: directory, line: 0, "rules directory is missing or unreadable")],
+        isUnreadable: true)
     }
     var rules: [Rule] = []
     var problems: [ConfigError] = []
-    var files: [String: String] = [:]
     for name in names.sorted() where name.hasSuffix(".toml") && !name.hasPrefix(".") {
       let file = directory + "/" + name
       do {
@@ -36,10 +49,11 @@ public struct RuleStore: Sendable {
           throw ConfigError(file: file, line: 0, "cannot read (permissions, or not UTF-8)")
         }
         let rule = try Rule(toml: text, file: file)
-        if let other = files[rule.id] {
-          throw ConfigError(file: file, line: 0, "id '\(rule.id)' is already used by \(other)")
+        // The rule commands find a rule by its file name; one name per id also rules out duplicates.
+        guard name == rule.id + ".toml" else {
+          throw ConfigError(
+            file: file, line: 0, "id '\(rule.id)' does not match the file name (rename the file to \(rule.id).toml)")
         }
-        files[rule.id] = file
         rules.append(rule)
       } catch let error as ConfigError {
         problems.append(error)
@@ -59,15 +73,16 @@ public struct RuleStore: Sendable {
 
   /// Removes the rule's file; throws naming the id if there is none.
   public func remove(id: String) throws {
-    guard FileManager.default.fileExists(atPath: path(of: id)) else {
-      throw ConfigError(file: path(of: id), line: 0, "no rule with id '\(id)'")
+    let file = try existingPath(of: id)
+    guard FileManager.default.fileExists(atPath: file) else {
+      throw ConfigError(file: file, line: 0, "no rule with id '\(id)'")
     }
-    try FileManager.default.removeItem(atPath: path(of: id))
+    try FileManager.default.removeItem(atPath: file)
   }
 
   /// Loads one rule by id (for enable/disable), with its file's errors.
   public func rule(id: String) throws -> Rule {
-    let file = path(of: id)
+    let file = try existingPath(of: id)
     guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
       throw ConfigError(file: file, line: 0, "no rule with id '\(id)'")
     }

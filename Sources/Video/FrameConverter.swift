@@ -28,10 +28,14 @@ final class FrameConverter {
     return (max(shortest, shortest * width / height), shortest)
   }
 
-  func convert(_ picture: UnsafeMutablePointer<AVFrame>, pts: Double) -> Frame {
+  /// The model-ready frame, or nil for a picture outside `Limits.acceptsPicture`
+  /// (refused before any buffer is sized for it) or one swscale cannot convert.
+  func convert(_ picture: UnsafeMutablePointer<AVFrame>, pts: Double) -> Frame? {
     let width = picture.pointee.width
     let height = picture.pointee.height
-    prepare(width: width, height: height, format: picture.pointee.format)
+    guard Limits.acceptsPicture(width: Int(width), height: Int(height)),
+      prepare(width: width, height: height, format: picture.pointee.format)
+    else { return nil }
     scaled.withUnsafeMutableBufferPointer { out in
       var destination: UnsafeMutablePointer<UInt8>? = out.baseAddress
       var destinationStride = Int32(scaledStride)
@@ -65,8 +69,10 @@ final class FrameConverter {
     return pixels
   }
 
-  private func prepare(width: Int32, height: Int32, format: Int32) {
-    if scaler != nil && key == (width, height, format) { return }
+  /// Sizes the buffer and scaler for this input; false when swscale refuses it.
+  /// Callers check `Limits.acceptsPicture` first, so every size fits Int32.
+  private func prepare(width: Int32, height: Int32, format: Int32) -> Bool {
+    if scaler != nil && key == (width, height, format) { return true }
     sws_freeContext(scaler)
     let resized = Self.resizedSize(width: Int(width), height: Int(height), shortest: size)
     scaledWidth = resized.width
@@ -77,9 +83,13 @@ final class FrameConverter {
     scaler = sws_getContext(
       width, height, pixelFormat, Int32(scaledWidth), Int32(scaledHeight), AV_PIX_FMT_RGB24,
       SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nil, nil, nil)
-    precondition(scaler != nil, "sws_getContext failed for \(width)x\(height) format \(format)")
+    guard scaler != nil else {
+      key = (0, 0, -1)
+      return false
+    }
     PixelFormats.setRange(scaler, sourceFullRange: fullRange, destinationFullRange: true)
     key = (width, height, format)
+    return true
   }
 }
 

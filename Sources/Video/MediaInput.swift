@@ -1,4 +1,5 @@
 import CFFmpeg
+import Core
 
 #if canImport(Glibc)
   import Glibc
@@ -31,6 +32,9 @@ final class MediaInput {
   private var draining = false
   private var consecutiveReadErrors = 0
   private var lastRawPTS: Double?
+  /// Seconds the read that met the end of the stream had blocked: a frozen
+  /// camera's socket timeout also looks like an end.
+  private(set) var endedAfterWaiting = 0.0
 
   /// Opens `request` and its best video stream's decoder. Blocking calls give
   /// up when `interrupt` says so.
@@ -80,8 +84,18 @@ final class MediaInput {
     codec = avcodec_alloc_context3(decoder)
     precondition(codec != nil, "avcodec_alloc_context3: out of memory")
     avcodec_parameters_to_context(codec, stream.pointee.codecpar)
+    // FFmpeg then refuses oversized pictures before allocating for them.
+    codec!.pointee.max_pixels = Int64(Limits.picturePixels)
     codec!.pointee.thread_count = Int32(decoderThreads)
     codec!.pointee.thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE
+    let width = Int(stream.pointee.codecpar.pointee.width)
+    let height = Int(stream.pointee.codecpar.pointee.height)
+    // 0×0 means "not known before decoding"; the converter checks each picture.
+    if width != 0 || height != 0, !Limits.acceptsPicture(width: width, height: height) {
+      avcodec_free_context(&codec)
+      avformat_close_input(&self.format)
+      throw VideoError(source: spec.name, reason: .unsupportedPicture(width: width, height: height))
+    }
     let codecOpened = avcodec_open2(codec, decoder, nil)
     if codecOpened < 0 {
       avcodec_free_context(&codec)
@@ -133,10 +147,12 @@ final class MediaInput {
       }
       if draining { return nil }
 
+      let readStarted = MonotonicClock.now()
       let read = av_read_frame(format, packet)
       if read == cffmpeg_error_eof()
         || (read < 0 && format.pointee.pb != nil && format.pointee.pb.pointee.eof_reached != 0)
       {
+        endedAfterWaiting = MonotonicClock.now() - readStarted
         draining = true
         avcodec_send_packet(codec, nil)
         continue

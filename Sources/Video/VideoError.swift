@@ -1,4 +1,5 @@
 import CFFmpeg
+import Core
 
 #if canImport(Glibc)
   import Glibc
@@ -24,6 +25,8 @@ public struct VideoError: Error, Sendable, Equatable, CustomStringConvertible {
     case serverError
     case noVideoStream
     case unsupportedCodec(String)
+    /// A picture outside `Limits.acceptsPicture` (refused before allocating for it).
+    case unsupportedPicture(width: Int, height: Int)
     case endOfStream
     case ffmpeg(code: Int32, message: String)
   }
@@ -68,6 +71,8 @@ extension VideoError.Reason {
     case .serverError: return "the camera answered with a server error (5xx)"
     case .noVideoStream: return "no video stream in this source"
     case .unsupportedCodec(let codec): return "no decoder for codec '\(codec)'"
+    case .unsupportedPicture(let width, let height):
+      return "picture \(width)x\(height) refused (\(Limits.pictureBounds) are accepted)"
     case .endOfStream: return "stream ended"
     case .ffmpeg(let code, let message): return "\(message) (FFmpeg error \(code))"
     }

@@ -89,7 +89,12 @@ public final class VideoSource: FrameSource, @unchecked Sendable {
       counters.withLock { $0.decoded += 1 }
       guard sampler.accept(pts: pts) else { continue }
       if options.realtime && !spec.isLive { pace(pts) }
-      let frame = converter.convert(picture, pts: pts)
+      guard let frame = converter.convert(picture, pts: pts) else {
+        let reason = VideoError.Reason.unsupportedPicture(
+          width: Int(picture.pointee.width), height: Int(picture.pointee.height))
+        try refuse(input, because: VideoError(source: spec.name, reason: reason))
+        continue
+      }
       counters.withLock { $0.delivered += 1 }
       return frame
     }
@@ -163,9 +168,28 @@ public final class VideoSource: FrameSource, @unchecked Sendable {
     }
   }
 
+  /// A picture this source cannot deliver: a file (looping or not) ends with
+  /// the error, since every pass would meet it again; a live source reconnects
+  /// with backoff, in case the camera is reconfigured.
+  private func refuse(_ failed: MediaInput, because error: VideoError) throws(VideoError) {
+    guard spec.isLive else {
+      input = nil
+      counters.withLock {
+        $0.connected = false
+        $0.lastError = error.description
+      }
+      throw error
+    }
+    try lose(failed, because: error)
+  }
+
   private func endOfStream(_ ended: MediaInput) throws(VideoError) {
     if spec.isLive {
-      try lose(ended, because: VideoError(source: spec.name, reason: .endOfStream))
+      // A frozen camera ends the stream when the socket timeout (also
+      // `openTimeout`) beats the stall deadline: the operator needs "stalled".
+      let reason: VideoError.Reason =
+        ended.endedAfterWaiting >= options.stallTimeout * 0.9 ? .stalled(seconds: options.stallTimeout) : .endOfStream
+      try lose(ended, because: VideoError(source: spec.name, reason: reason))
     } else {
       input = nil
       counters.withLock { $0.connected = false }

@@ -91,8 +91,8 @@ struct AddRule: ParsableCommand {
     guard !trimmed.isEmpty else {
       throw Failure("the rule text is empty; say what to detect, e.g. \"a person falls down\"")
     }
-    for image in exampleImage where !FileManager.default.isReadableFile(atPath: image) {
-      throw Failure("\(image): example image missing or unreadable")
+    for image in exampleImage {
+      if let problem = ExamplePictures.problem(with: image) { throw Failure("\(image): example image: \(problem)") }
     }
     var rule = Rule(id: id ?? store.suggestedID(for: trimmed), text: [trimmed] + alsoText)
     if FileManager.default.fileExists(atPath: store.path(of: rule.id)) {

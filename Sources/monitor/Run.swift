@@ -39,7 +39,7 @@ struct Run: ParsableCommand {
   func run() throws {
     let configuration = try Failure.wrap { try Configuration(contentsOf: config) }
     var sinks: [any AlertSink] = [LogSink(log: logLine)]
-    if let eventsFile { sinks.append(try Failure.wrap { try JSONLinesSink(path: eventsFile) }) }
+    if let eventsFile { sinks.append(try Failure.wrap { try JSONLinesSink(path: eventsFile, log: logLine) }) }
     let daemon = try Failure.wrap { try Daemon(configuration: configuration, sinks: sinks, log: logLine) }
     logLine(
       "monitor \(Monitor.version): \(configuration.cameras.filter(\.enabled).count) camera(s), node \(configuration.node)"

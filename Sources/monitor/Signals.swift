@@ -16,6 +16,9 @@ enum Signals {
 
   /// Call first thing in main.
   static func listen() {
+    // A closed pipe (`--events-file /dev/stdout | head`) is a write error to
+    // report, not a reason to die: EPIPE instead of SIGPIPE.
+    signal(SIGPIPE, SIG_IGN)
     var fds: [Int32] = [0, 0]
     guard pipe(&fds) == 0 else { return }
     signalPipe = fds[1]

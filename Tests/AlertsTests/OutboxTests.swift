@@ -20,7 +20,7 @@ import Testing
   @Test func survivesARestartInOrderAndForgetsAcknowledged() throws {
     let directory = try Repository.temporaryDirectory("outbox").path
     var outbox: Outbox? = try Outbox(directory: directory)
-    for i in 1...5 { try outbox!.append(topic: "t/events", payload: Data("event \(i)".utf8), kind: .new) }
+    for i in 1...5 { outbox!.append(topic: "t/events", payload: Data("event \(i)".utf8), kind: .new) }
     outbox!.remove(2)
     outbox = nil  // as after SIGKILL: nothing else is written on the way out
     let reopened = try Outbox(directory: directory)
@@ -28,14 +28,14 @@ import Testing
       reopened.pending.map { String(decoding: $0.payload, as: UTF8.self) } == [
         "event 1", "event 3", "event 4", "event 5",
       ])
-    let (next, _) = try reopened.append(topic: "t/events", payload: Data("event 6".utf8), kind: .end)
+    let next = reopened.append(topic: "t/events", payload: Data("event 6".utf8), kind: .end).message
     #expect(next.sequence == 6)
   }
 
   @Test func damagedRecordsAreReportedGoodOnesKept() throws {
     let directory = try Repository.temporaryDirectory("outbox").path
     let outbox = try Outbox(directory: directory)
-    for i in 1...3 { try outbox.append(topic: "t/events", payload: Data("event \(i)".utf8), kind: .update) }
+    for i in 1...3 { outbox.append(topic: "t/events", payload: Data("event \(i)".utf8), kind: .update) }
     let files = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
     // Truncate the second record, fill the third with garbage.
     let second = directory + "/" + files[1]
@@ -50,10 +50,25 @@ import Testing
 
   @Test func capacityDropsUpdatesAndCounts() throws {
     let outbox = try Outbox(directory: try Repository.temporaryDirectory("outbox").path, capacity: 2)
-    try outbox.append(topic: "e", payload: Data("n".utf8), kind: .new)
-    try outbox.append(topic: "e", payload: Data("u".utf8), kind: .update)
-    let (_, dropped) = try outbox.append(topic: "e", payload: Data("e".utf8), kind: .end)
+    outbox.append(topic: "e", payload: Data("n".utf8), kind: .new)
+    outbox.append(topic: "e", payload: Data("u".utf8), kind: .update)
+    let dropped = outbox.append(topic: "e", payload: Data("e".utf8), kind: .end).dropped
     #expect(dropped == [2] && outbox.dropped == 1)
     #expect(outbox.pending.map(\.kind) == [.new, .end])
+  }
+
+  /// H5: a write failure keeps the message (in memory, in order) instead of
+  /// losing it; the next append writes to disk again.
+  @Test func h5DiskFailureKeepsTheMessageInMemoryAndResumes() throws {
+    let directory = try Repository.temporaryDirectory("outbox").path
+    let outbox = try Outbox(directory: directory)
+    try FileManager.default.removeItem(atPath: directory)
+    let failed = outbox.append(topic: "e", payload: Data("kept".utf8), kind: .new)
+    #expect(failed.failure?.description.hasSuffix(": cannot create (No such file or directory)") == true)
+    #expect(outbox.pending.map(\.sequence) == [failed.message.sequence] && outbox.unstored == 1)
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let stored = outbox.append(topic: "e", payload: Data("stored".utf8), kind: .end)
+    #expect(stored.failure == nil && outbox.pending.count == 2 && outbox.unstored == 1)
+    #expect(try Outbox(directory: directory).pending.map(\.payload) == [Data("stored".utf8)])
   }
 }

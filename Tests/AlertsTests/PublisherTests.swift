@@ -13,11 +13,13 @@ import Testing
       model: "test")
   }
 
-  static func publisher(port: Int, outbox directory: String) throws -> MQTTPublisher {
+  static func publisher(
+    port: Int, outbox directory: String, log: @escaping @Sendable (String) -> Void = { _ in }
+  ) throws -> MQTTPublisher {
     var settings = MQTTPublisher.Settings(topics: Topics(prefix: "monitor", node: "edge"), clientID: "test-\(port)")
     settings.host = "127.0.0.1"
     settings.port = port
-    return try MQTTPublisher(settings: settings, outbox: try Outbox(directory: directory), log: { _ in })
+    return try MQTTPublisher(settings: settings, outbox: try Outbox(directory: directory), log: log)
   }
 
   /// `topic payload` lines a subscriber printed (debug lines dropped).
@@ -55,6 +57,33 @@ import Testing
     #expect(lines.contains { $0.hasPrefix("monitor/edge/hall/person-falls/snapshot ") })
     publisher.stop()
     #expect(waitUntil(timeout: 5) { Self.lines(subscriber).contains("monitor/edge/available offline") })
+  }
+
+  /// H5: with the broker connected but the outbox unwritable (disk full,
+  /// read-only remount, directory gone), events were dropped unpublished.
+  @Test func h5UnwritableOutboxStillPublishesAndRecovers() throws {
+    let broker = try MosquittoBroker()
+    let subscriber = try broker.subscribe(["monitor/+/events"])
+    let directory = try Repository.temporaryDirectory("mqtt").path
+    let log = Recorder<String>()
+    let publisher = try Self.publisher(port: broker.port, outbox: directory, log: { log.append($0) })
+    publisher.start()
+    #expect(waitUntil(timeout: 10) { publisher.isConnected })
+    // Tests run as root, which no mode bits stop: take the directory away instead.
+    try FileManager.default.removeItem(atPath: directory)
+    for i in 1...3 { publisher.deliver(Self.event(.new, id: "unstored-\(i)", time: Double(i))) }
+    #expect(waitUntil(timeout: 10) { Self.lines(subscriber).count == 3 }, "\(subscriber.log)")
+    #expect(publisher.outbox.unstored == 3)
+    #expect(waitUntil(timeout: 5) { publisher.outbox.count == 0 })
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    publisher.deliver(Self.event(.end, id: "stored", time: 4))
+    #expect(waitUntil(timeout: 10) { Self.lines(subscriber).count == 4 })
+    #expect(publisher.outbox.unstored == 3)
+    let disk = log.all.filter { $0.hasPrefix("mqtt outbox:") }
+    #expect(disk.count == 2, "\(log.all)")
+    #expect(disk.first?.contains("cannot create (No such file or directory); event unstored-1 and the next") == true)
+    #expect(disk.last == "mqtt outbox: storing events again (3 were kept only in memory)")
+    publisher.stop()
   }
 
   @Test func eventsDuringABrokerOutageArriveInOrderAfterward() throws {

@@ -69,4 +69,18 @@ import Testing
       try table.requireKnownKeys(["id", "threshold"], file: "r.toml")
     }
   }
+
+  /// H2: 100,000 nested `[` overflowed the stack (of the daemon's rule watcher
+  /// on hot reload, and of every restart); nesting is now bounded and named.
+  @Test func h2DeepNestingIsAnErrorNotAStackOverflow() throws {
+    let deep =
+      "id = \"deep\"\ntext = " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+    #expect {
+      try TOMLTable.parse(deep)
+    } throws: { error in
+      (error as? TOMLError)?.description == "line 2: arrays nested more than \(Limits.tomlNesting) deep"
+    }
+    let allowed = String(repeating: "[", count: Limits.tomlNesting) + String(repeating: "]", count: Limits.tomlNesting)
+    #expect(try TOMLTable.parse("a = \(allowed)")["a"] != nil)
+  }
 }

@@ -28,7 +28,7 @@ import Testing
     ("node = \"Edge 1\"", "m.toml:1: node 'Edge 1' must be a–z, 0–9, '-' or '_' (it names MQTT topics)"),
     ("[model]\nclip = 3", "m.toml:2: 'clip' must be a string, not an integer"),
     ("[mqtt]\nport = 70000", "m.toml:2: mqtt port must be 1…65535, got 70000"),
-    ("[mqtt]\nqos = 3", "m.toml:2: mqtt qos must be 0, 1 or 2, got 3"),
+    ("[mqtt]\nqos = 3", "m.toml:2: mqtt qos must be 0…2, got 3"),
     ("[mqtt]\npassword_file = \"/p\"", "m.toml:2: mqtt password_file needs a username"),
     ("[mqtt]\ntls_ca = \"/ca\"\ntls_cert = \"/c\"", "m.toml:3: mqtt tls_cert and tls_key must be given together"),
     (
@@ -60,12 +60,47 @@ import Testing
     ("cameras = 3", "m.toml:1: cameras must be [[cameras]] tables"),
   ])
   func everyClassOfMistakeIsOneLineWithTheLine(text: String, message: String) {
+    Self.refused(text, message)
+  }
+
+  private static func refused(_ text: String, _ message: String) {
     do {
       _ = try Configuration(toml: text, file: "m.toml")
       Issue.record("accepted: \(text)")
     } catch {
       #expect(error.description == message)
     }
+  }
+
+  /// M5: numbers that trapped in `Int(Double)` (exit 132) or were silently truncated.
+  @Test(arguments: [
+    ("threads = 1e300", "m.toml:1: 'threads' must be a whole number, not a decimal number"),
+    ("threads = 9223372036854775808", "m.toml:1: 'threads' must be a whole number, not a decimal number"),
+    ("threads = 2.7", "m.toml:1: 'threads' must be a whole number, not a decimal number"),
+    ("[mqtt]\nport = 1e19", "m.toml:2: 'port' must be a whole number, not a decimal number"),
+    ("[mqtt]\nport = 1883.9", "m.toml:2: 'port' must be a whole number, not a decimal number"),
+    ("[mqtt]\nqos = 1.5", "m.toml:2: 'qos' must be a whole number, not a decimal number"),
+    ("[mqtt]\nkeepalive = 1e100", "m.toml:2: 'keepalive' must be a whole number, not a decimal number"),
+    ("[mqtt]\nkeepalive = 1", "m.toml:2: mqtt keepalive (seconds) must be 5…3600, got 1"),
+  ])
+  func m5WholeNumbersAreCheckedNotTrappedOrTruncated(text: String, message: String) {
+    Self.refused(text, message)
+  }
+
+  /// M6: a prefix the broker refuses (every event stuck in the outbox, nothing
+  /// logged) or that makes topics nobody subscribes to.
+  @Test(arguments: [
+    ("[mqtt]\nprefix = \"a/#\"", "m.toml:2: mqtt prefix 'a/#' must not contain the wildcards '#' or '+'"),
+    ("[mqtt]\nprefix = \"+\"", "m.toml:2: mqtt prefix '+' must not contain the wildcards '#' or '+'"),
+    ("[mqtt]\nprefix = \"\"", "m.toml:2: mqtt prefix '' must not be empty"),
+    (
+      "[mqtt]\nprefix = \"/\"",
+      "m.toml:2: mqtt prefix '/' must not start or end with '/' or contain an empty level ('//')"
+    ),
+    ("[mqtt]\nprefix = \"a\\u0000b\"", "m.toml:2: mqtt prefix 'a\u{0000}b' must not contain control characters"),
+  ])
+  func m6PrefixIsAValidTopicStart(text: String, message: String) {
+    Self.refused(text, message)
   }
 
   @Test func missingFileIsNamed() {

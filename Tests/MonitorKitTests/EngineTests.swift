@@ -1,7 +1,12 @@
+import Foundation
 import MonitorKit
 import Rules
 import TestSupport
 import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 @Suite struct EngineTests {
   /// A rule whose example image does not decode is skipped and reported once,
@@ -30,5 +35,45 @@ import Testing
     #expect(engine.scorer(for: rule)?.prototype == first.prototype)
     rule.text = ["a cat"]
     #expect(engine.scorer(for: rule)?.prototype != first.prototype)
+  }
+
+  /// H3: an example that never answers (an unreachable RTSP URL retried
+  /// forever, a FIFO blocking in open, a device that never ends) froze the
+  /// inference thread of every camera. Only regular local files are opened.
+  @Test(.timeLimit(.minutes(1))) func h3ExamplesThatCouldBlockAreRefusedAtOnce() throws {
+    let directory = try Repository.temporaryDirectory("examples")
+    let fifo = directory.appendingPathComponent("example.fifo").path
+    #expect(mkfifo(fifo, 0o600) == 0)
+    let engine = try Engine(clipDirectory: DaemonTests.model, temporalFile: nil)
+    let cases = [
+      (
+        "rtsp://u:pw@127.0.0.1:9/x",
+        "rtsp://u:***@127.0.0.1:9/x: example image: an example must be a local image file, not a stream or device"
+      ),
+      ("lavfi:testsrc", "lavfi:testsrc: example image: an example must be a local image file, not a stream or device"),
+      (fifo, "\(fifo): example image: not a regular file (a FIFO, device or directory)"),
+      ("/dev/zero", "/dev/zero: example image: not a regular file (a FIFO, device or directory)"),
+    ]
+    for (index, (path, message)) in cases.enumerated() {
+      var rule = Rule(id: "example-\(index)", text: ["a dog"])
+      rule.examples = [path]
+      #expect(engine.scorer(for: rule) == nil)
+      let problem = engine.takeProblems().first ?? "none"
+      #expect(problem.hasSuffix(message), "\(problem)")
+    }
+  }
+
+  /// The daemon decodes examples when the rules change (watcher thread); the
+  /// scorer, on the inference thread, then only reads them.
+  @Test func preparedExamplesAreNotOpenedAgain() throws {
+    let directory = try Repository.temporaryDirectory("examples")
+    let image = try TestVideos.still(width: 64, height: 48, format: "png", in: directory)
+    let engine = try Engine(clipDirectory: DaemonTests.model, temporalFile: nil)
+    var rule = Rule(id: "with-example", text: ["a dog"])
+    rule.examples = [image.path]
+    engine.examples.prepare(for: [rule])
+    try FileManager.default.removeItem(at: image)
+    #expect(engine.scorer(for: rule) != nil)
+    #expect(engine.takeProblems().isEmpty)
   }
 }

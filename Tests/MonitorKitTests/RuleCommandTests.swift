@@ -2,6 +2,10 @@ import Foundation
 import TestSupport
 import Testing
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The rule commands through the real binary, as an operator types them.
 @Suite struct RuleCommandTests {
   private func monitor(_ arguments: [String]) throws -> (status: Int32, output: String) {
@@ -37,6 +41,21 @@ import Testing
     let horizon = try monitor(["add-rule", "a dog", "--horizon", "5", "--rules-dir", directory])
     #expect(horizon.status != 0 && horizon.output.contains("horizon must be one of 0.5, 2, 8, 30 seconds"))
     #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+  }
+
+  /// H3: `add-rule --example-image` accepted a FIFO or `/dev/zero` (it only
+  /// checked that the path was readable), which then blocked scoring.
+  @Test func h3ExampleImageMustBeARegularFile() throws {
+    let directory = try Repository.temporaryDirectory("rule-cli")
+    let fifo = directory.appendingPathComponent("example.fifo").path
+    #expect(mkfifo(fifo, 0o600) == 0)
+    let rules = directory.appendingPathComponent("rules").path
+    for image in [fifo, "/dev/zero"] {
+      let added = try monitor(["add-rule", "a dog", "--example-image", image, "--rules-dir", rules])
+      #expect(added.status != 0, "\(image)")
+      #expect(added.output.contains("\(image): example image: not a regular file (a FIFO, device or directory)"))
+    }
+    #expect(!FileManager.default.fileExists(atPath: rules))
   }
 
   @Test func checkConfigReportsBrokenRules() throws {

@@ -19,7 +19,7 @@ import Testing
     #expect(
       contents.problems.map(\.description) == [
         "\(directory)/three.toml:3: threshold must be between 0 and 1 (exclusive), got 2.0",
-        "\(directory)/zzz.toml: id 'one' is already used by \(directory)/one.toml",
+        "\(directory)/zzz.toml: id 'one' does not match the file name (rename the file to one.toml)",
       ])
   }
 

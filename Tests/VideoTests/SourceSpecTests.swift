@@ -42,6 +42,18 @@ import Video
     #expect(Redaction.mask(input) == expected)
   }
 
+  /// M3: passwords with '/', '#', '?' or an '@' typed for the ':' were printed in clear.
+  @Test(arguments: [
+    ("rtsp://admin:hun/ter2@127.0.0.1:9/x", "rtsp://admin:***@127.0.0.1:9/x"),
+    ("rtsp://admin:hun#ter2@127.0.0.1:9/x", "rtsp://admin:***@127.0.0.1:9/x"),
+    ("rtsp://admin:hun?ter2@127.0.0.1:9/x", "rtsp://admin:***@127.0.0.1:9/x"),
+    ("rtsp://admin@hunter2@127.0.0.1:9/x", "rtsp://admin:***@127.0.0.1:9/x"),
+    ("rtsp://admin:pw@cam/x@y", "rtsp://admin:***@cam/x@y"),
+  ])
+  func m3PasswordsWithURLCharactersAreMasked(input: String, expected: String) {
+    #expect(Redaction.mask(input) == expected)
+  }
+
   @Test func inputRequestForRTSPCarriesTransportAndTimeout() throws {
     var options = SourceOptions()
     options.openTimeout = 2.5

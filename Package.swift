@@ -1,6 +1,6 @@
 // swift-tools-version: 6.2
 // monitor: text-prompted video alerting daemon for edge boxes.
-// Module map and dependency direction: see DESIGN.md ("Modules").
+// Module map and dependency direction: docs/ARCHITECTURE.md ("Modules").
 import PackageDescription
 
 /// Every target of ours fails the build on any warning.
@@ -10,7 +10,11 @@ let package = Package(
   name: "monitor",
   platforms: [.macOS(.v15)],
   products: [
-    .executable(name: "monitor", targets: ["monitor"])
+    .executable(name: "monitor", targets: ["monitor"]),
+    // For the benchmarks package (Benchmarks/), which scripts/test does not build.
+    .library(
+      name: "MonitorLibraries",
+      targets: ["Core", "TOML", "Tensor", "ModelIO", "CLIP", "Mamba", "Rules", "Video", "Alerts", "MonitorKit"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -28,8 +32,11 @@ let package = Package(
       name: "CEmbeddedModel",
       cSettings: [.define("MONITOR_MODEL_DIR", to: "\"\(Context.packageDirectory)/models/synthetic\"")]),
 
-    // Pure value types and protocols shared by every module.
+    // Pure value types and protocols shared by every module; input bounds.
     .target(name: "Core", swiftSettings: strict),
+    // The strict TOML reader for configuration and rule files (our own: every
+    // semantic error must name file:line, and the subset is small).
+    .target(name: "TOML", dependencies: ["Core"], swiftSettings: strict),
     // Packed-weight GEMM microkernel (AVX2+FMA, chosen at run time) for small-row inference GEMMs.
     .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
     // Float storage, GEMM through OpenBLAS, vectorised elementwise kernels, naive references.
@@ -41,7 +48,7 @@ let package = Package(
     // CLIP: BPE tokenizer, preprocessing, ViT image and text towers, projections.
     .target(name: "CLIP", dependencies: ["Core", "Tensor", "ModelIO"], swiftSettings: strict),
     // Rules: model and validation, calibrated matcher, episode/cooldown state machine.
-    .target(name: "Rules", dependencies: ["Core"], swiftSettings: strict),
+    .target(name: "Rules", dependencies: ["Core", "TOML"], swiftSettings: strict),
     // Frame sources, decode, sampling, motion gate, JPEG, reconnect.
     .target(name: "Video", dependencies: ["Core", "CFFmpeg"], swiftSettings: strict),
     // Alerts: libmosquitto publisher, topics, payloads, on-disk outbox, Home Assistant discovery.
@@ -49,7 +56,9 @@ let package = Package(
     // The daemon: configuration, rule store, per-camera pipeline, inference workers.
     .target(
       name: "MonitorKit",
-      dependencies: ["Core", "Video", "CLIP", "Mamba", "Rules", "ModelIO", "Tensor", "Alerts", "CEmbeddedModel"],
+      dependencies: [
+        "Core", "TOML", "Video", "CLIP", "Mamba", "Rules", "ModelIO", "Tensor", "Alerts", "CEmbeddedModel",
+      ],
       swiftSettings: strict),
     // Test doubles and helpers that drive real processes (RTSP server, ffmpeg CLI).
     .target(name: "TestSupport", dependencies: ["Core"], swiftSettings: strict),
@@ -61,15 +70,9 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict),
-    .executableTarget(
-      name: "monitor-bench",
-      dependencies: [
-        "Core", "Video", "Tensor", "ModelIO", "CLIP", "Mamba", "MonitorKit", "Rules",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ],
-      swiftSettings: strict),
 
     .testTarget(name: "CoreTests", dependencies: ["Core"], swiftSettings: strict),
+    .testTarget(name: "TOMLTests", dependencies: ["TOML", "Core"], swiftSettings: strict),
     .testTarget(name: "VideoTests", dependencies: ["Core", "Video", "TestSupport"], swiftSettings: strict),
     .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"], swiftSettings: strict),
     .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "Tensor", "TestSupport"], swiftSettings: strict),

@@ -2,7 +2,7 @@
 """scripts/demo's output. `--follow`: one line per MQTT event appended to the file
 as it arrives. Otherwise the demo's last words: the episodes monitor published
 (`new` events) matched against the demo video's true events, as
-scripts/synthetic_report.py matches them.
+scripts/event_match.py matches them.
 Usage: demo_summary.py --follow EVENTS_JSONL | demo_summary.py EVENTS_JSONL TRUTH_JSON"""
 import json
 import os
@@ -10,7 +10,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from synthetic_report import match  # noqa: E402
+from event_match import match  # noqa: E402
 
 
 def follow(path):

@@ -1,4 +1,4 @@
-/// MQTT topic names (DESIGN.md "MQTT"), in the shape Frigate users automate against.
+/// MQTT topic names (README.md, "MQTT"), in the shape Frigate users automate against.
 public struct Topics: Sendable, Equatable {
   /// `<prefix>/<node>`
   public let base: String

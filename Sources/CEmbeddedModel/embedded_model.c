@@ -1,7 +1,7 @@
 // The default model's files, linked into the binary with the assembler's
 // .incbin (no multi-megabyte array literal for the compiler to chew on).
 // MONITOR_MODEL_DIR comes from Package.swift (absolute path of models/synthetic).
-// SwiftPM does not see .incbin inputs: tools/train/train.sh touches this file
+// SwiftPM does not see .incbin inputs: tools/synthetic/train.sh touches this file
 // after writing a new model so the next build picks it up.
 #include "embedded_model.h"
 #include <string.h>

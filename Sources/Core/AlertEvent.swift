@@ -1,4 +1,4 @@
-/// One episode event for subscribers (DESIGN.md "MQTT": `<prefix>/events`).
+/// One episode event for subscribers (README.md, "MQTT": `<prefix>/events`).
 /// Field names follow what Frigate users already automate against.
 public struct AlertEvent: Sendable, Equatable {
   public enum Kind: String, Sendable { case new, update, end }

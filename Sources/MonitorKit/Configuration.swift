@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import Rules
+import TOML
 import Video
 
 /// `/etc/monitor/monitor.toml`: cameras, models, rules, state, threads, MQTT.

@@ -25,7 +25,7 @@ public struct PipelineStats: Sendable {
   public var eventLatency: LatencySamples
   public var residentBytes: Int
 
-  /// The stats message (DESIGN.md "MQTT"): numbers per camera, latencies in milliseconds.
+  /// The stats message (README.md, "MQTT"): numbers per camera, latencies in milliseconds.
   public var json: [String: Any] {
     func milliseconds(_ samples: LatencySamples, _ p: Double) -> Any {
       samples.percentile(p).map { ($0 * 1e4).rounded() / 10 } ?? NSNull()

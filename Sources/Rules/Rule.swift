@@ -1,4 +1,5 @@
 import Core
+import TOML
 
 /// A standing text rule, one TOML file in the rules directory:
 ///

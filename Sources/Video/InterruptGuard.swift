@@ -22,6 +22,13 @@ final class InterruptGuard: Sendable {
 
   var isCancelled: Bool { state.withLock { $0.cancelled } }
 
+  /// Whether the deadline has passed (the RTSP demuxer reports an
+  /// interrupted read as the end of the stream, not as AVERROR_EXIT).
+  var hasExpired: Bool {
+    let now = MonotonicClock.now()
+    return state.withLock { now > $0.deadline }
+  }
+
   var shouldInterrupt: Bool {
     let now = MonotonicClock.now()
     return state.withLock { $0.cancelled || now > $0.deadline }
@@ -35,7 +42,7 @@ final class InterruptGuard: Sendable {
 }
 
 /// A free, nonisolated function: FFmpeg calls it on its own thread, where a
-/// main-actor closure would trap (see PLATFORM.md).
+/// main-actor closure would trap (docs/ARCHITECTURE.md, "Swift 6 and C libraries").
 private func interruptCallback(_ opaque: UnsafeMutableRawPointer?) -> Int32 {
   guard let opaque else { return 0 }
   return Unmanaged<InterruptGuard>.fromOpaque(opaque).takeUnretainedValue().shouldInterrupt ? 1 : 0

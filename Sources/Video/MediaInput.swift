@@ -32,9 +32,11 @@ final class MediaInput {
   private var draining = false
   private var consecutiveReadErrors = 0
   private var lastRawPTS: Double?
-  /// Seconds the read that met the end of the stream had blocked: a frozen
-  /// camera's socket timeout also looks like an end.
+  /// Seconds without a packet before the end of the stream: a frozen
+  /// camera's socket timeout (after skipped damaged reads) also looks like an end.
   private(set) var endedAfterWaiting = 0.0
+  private var lastPacketAt: Double?
+  private let opened = MonotonicClock.now()
 
   /// Opens `request` and its best video stream's decoder. Blocking calls give
   /// up when `interrupt` says so.
@@ -147,12 +149,11 @@ final class MediaInput {
       }
       if draining { return nil }
 
-      let readStarted = MonotonicClock.now()
       let read = av_read_frame(format, packet)
       if read == cffmpeg_error_eof()
         || (read < 0 && format.pointee.pb != nil && format.pointee.pb.pointee.eof_reached != 0)
       {
-        endedAfterWaiting = MonotonicClock.now() - readStarted
+        endedAfterWaiting = MonotonicClock.now() - (lastPacketAt ?? opened)
         draining = true
         avcodec_send_packet(codec, nil)
         continue
@@ -167,6 +168,7 @@ final class MediaInput {
         throw readError(read)
       }
       consecutiveReadErrors = 0
+      lastPacketAt = MonotonicClock.now()
       defer { av_packet_unref(packet) }
       if packet.pointee.stream_index != streamIndex { continue }
       let sent = avcodec_send_packet(codec, packet)

@@ -185,10 +185,11 @@ public final class VideoSource: FrameSource, @unchecked Sendable {
 
   private func endOfStream(_ ended: MediaInput) throws(VideoError) {
     if spec.isLive {
-      // A frozen camera ends the stream when the socket timeout (also
-      // `openTimeout`) beats the stall deadline: the operator needs "stalled".
-      let reason: VideoError.Reason =
-        ended.endedAfterWaiting >= options.stallTimeout * 0.9 ? .stalled(seconds: options.stallTimeout) : .endOfStream
+      // A frozen camera looks like the end of the stream when the stall
+      // deadline interrupted the read, or the socket timeout (`openTimeout`)
+      // beat it: the operator needs "stalled".
+      let stalled = interrupt.hasExpired || ended.endedAfterWaiting >= options.stallTimeout * 0.9
+      let reason: VideoError.Reason = stalled ? .stalled(seconds: options.stallTimeout) : .endOfStream
       try lose(ended, because: VideoError(source: spec.name, reason: reason))
     } else {
       input = nil

@@ -6,7 +6,7 @@ import Video
 
 /// Log lines for the operator go to stderr (journald under systemd).
 /// Free functions on purpose: sources call them from their reader threads,
-/// where a main-actor closure would trap (PLATFORM.md).
+/// where a main-actor closure would trap (docs/ARCHITECTURE.md, "Swift 6 and C libraries").
 func logLine(_ line: String) {
   let bytes = Array((line + "\n").utf8)
   bytes.withUnsafeBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }

@@ -7,7 +7,7 @@ import TestSupport
 import Testing
 
 /// The Swift towers against transformers' CLIPModel on the same tiny random
-/// checkpoints (tools/make_clip_fixtures.py): odd head counts, quick_gelu and
+/// checkpoints (tools/fixtures/make_clip_fixtures.py): odd head counts, quick_gelu and
 /// gelu, image sizes not a multiple of 32, both end-token pooling rules.
 @Suite struct CLIPModelTests {
   static let models = ["tiny-quickgelu", "tiny-gelu", "tiny-odd"]

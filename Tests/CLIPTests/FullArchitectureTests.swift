@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 /// On demand, not in CI: the full ViT-B/32 architecture with random weights,
-/// made by `tools/make_clip_fixtures.sh --full DIR` (about 600 MB), compared
+/// made by `tools/fixtures/make_clip_fixtures.sh --full DIR` (about 600 MB), compared
 /// with transformers the same way as the tiny checkpoints. Run with
 /// `MONITOR_CLIP_FULL_DIR=DIR swift test -c release --filter FullArchitectureTests`.
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["MONITOR_CLIP_FULL_DIR"] != nil))

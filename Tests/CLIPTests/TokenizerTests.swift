@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// Ids identical to transformers' CLIPTokenizer with OpenAI's real vocabulary
-/// on 1,100 varied strings (tools/make_clip_fixtures.py).
+/// on 1,100 varied strings (tools/fixtures/make_clip_fixtures.py).
 @Suite struct TokenizerTests {
   struct Cases: Decodable {
     struct Case: Decodable {

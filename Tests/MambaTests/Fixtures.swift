@@ -3,7 +3,7 @@ import Mamba
 import ModelIO
 import TestSupport
 
-/// Reference fixtures written by tools/make_mamba_fixtures.sh (mambapy).
+/// Reference fixtures written by tools/fixtures/make_mamba_fixtures.sh (mambapy).
 enum MambaFixtures {
   static let directory = Repository.root.appendingPathComponent("Tests/Fixtures/mamba")
   static let blocks = ["d20e1n16_L1", "d20e1n16_L7", "d20e1n16_L64", "d37e2n8_bias_L64", "d13e2n16_L512"]

@@ -5,7 +5,7 @@ import Testing
 
 /// The model embedded in the binary (models/synthetic): it loads with no
 /// configuration, computes what PyTorch computes for the same clips (fixtures
-/// from tools/train/make_synthetic_fixtures.py), and, end to end through RTSP,
+/// from tools/synthetic/make_synthetic_fixtures.py), and, end to end through RTSP,
 /// the daemon and a real broker, alerts the demo video's true events.
 @Suite(.serialized) struct DefaultModelTests {
   struct Expected: Decodable {
@@ -88,7 +88,7 @@ import Testing
 
   /// The demo: RTSP camera playing the demo video → `monitor run` with the
   /// embedded model and its rules → mosquitto → subscriber. Episodes are
-  /// matched with the video's true events as scripts/synthetic_report.py does.
+  /// matched with the video's true events as Benchmarks/synthetic_report.py does.
   @Test func demoVideoOverRTSPAlertsTheTrueEvents() throws {
     let demo = Repository.root.appendingPathComponent("models/synthetic/demo")
     let truth = try JSONDecoder().decode(

@@ -1,6 +1,0 @@
-#!/usr/bin/env bash
-# Regenerates Tests/Fixtures/synthetic from models/synthetic (run after tools/train/train.sh).
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-source tools/venv.sh
-python tools/train/make_synthetic_fixtures.py

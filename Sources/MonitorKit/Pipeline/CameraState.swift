@@ -2,7 +2,6 @@ import CLIP
 import Core
 import Mamba
 import Rules
-import Video
 
 /// Everything one camera carries between frames: its temporal state and, per
 /// rule, the score smoother and the episode machine. `process` turns one
@@ -39,16 +38,16 @@ public struct CameraState: Sendable {
   /// Advances the temporal state with `embedding` of `frame`, scores every
   /// rule that applies to this camera, and returns the events and scores.
   public mutating func process(
-    frame: Frame, embedding: [Float], rules: [Rule], engine: Engine, snapshots: JPEGEncoder
-  ) -> (events: [AlertEvent], scores: [Score]) {
+    frame: Frame, embedding: [Float], rules: [Rule], engine: Engine
+  ) -> (events: [PendingEvent], scores: [Score]) {
     let rolling = temporalStep(embedding, time: frame.pts)
-    var events: [AlertEvent] = []
+    var events: [PendingEvent] = []
     var scores: [Score] = []
     let active = rules.filter { $0.applies(to: camera) }
     // Rules removed, disabled or moved to other cameras end their open episodes.
     for (id, var track) in tracks where !active.contains(where: { $0.id == id }) {
       events += convert(
-        track.tracker.finish(time: frame.pts), rule: track.rule, engine: engine, snapshots: snapshots, time: frame.pts,
+        track.tracker.finish(time: frame.pts), rule: track.rule, engine: engine, time: frame.pts,
         decodedAt: frame.decodedAt)
       tracks[id] = nil
     }
@@ -65,19 +64,17 @@ public struct CameraState: Sendable {
       let smoothed = track.smoother.add(raw)
       scores.append(Score(rule: rule.id, raw: raw, smoothed: smoothed))
       let actions = track.tracker.observe(time: frame.pts, score: smoothed, snapshot: frame)
-      events += convert(
-        actions, rule: rule, engine: engine, snapshots: snapshots, time: frame.pts, decodedAt: frame.decodedAt)
+      events += convert(actions, rule: rule, engine: engine, time: frame.pts, decodedAt: frame.decodedAt)
       tracks[rule.id] = track
     }
     return (events, scores)
   }
 
   /// Ends every open episode (camera stopping, daemon shutting down).
-  public mutating func finish(time: Double, engine: Engine, snapshots: JPEGEncoder) -> [AlertEvent] {
-    var events: [AlertEvent] = []
+  public mutating func finish(time: Double, engine: Engine) -> [PendingEvent] {
+    var events: [PendingEvent] = []
     for (id, var track) in tracks {
-      events += convert(
-        track.tracker.finish(time: time), rule: track.rule, engine: engine, snapshots: snapshots, time: time)
+      events += convert(track.tracker.finish(time: time), rule: track.rule, engine: engine, time: time)
       tracks[id] = track
     }
     return events
@@ -98,9 +95,9 @@ public struct CameraState: Sendable {
   }
 
   private func convert(
-    _ actions: [EpisodeTracker<Frame>.Action], rule: Rule, engine: Engine, snapshots: JPEGEncoder, time: Double,
+    _ actions: [EpisodeTracker<Frame>.Action], rule: Rule, engine: Engine, time: Double,
     decodedAt: ContinuousClock.Instant? = nil
-  ) -> [AlertEvent] {
+  ) -> [PendingEvent] {
     actions.compactMap { action in
       let kind: AlertEvent.Kind
       let episode: EpisodeTracker<Frame>.Episode
@@ -110,11 +107,11 @@ public struct CameraState: Sendable {
       case .end(let e): (kind, episode) = (.end, e)
       case .suppressed: return nil
       }
-      return AlertEvent(
+      let event = AlertEvent(
         kind: kind, id: episode.id, camera: camera, rule: rule.id, label: rule.text[0], score: episode.score,
         topScore: episode.topScore, threshold: rule.threshold, startTime: episode.startTime, endTime: episode.endTime,
-        frameTime: time, snapshot: try? snapshots.encode(episode.snapshot), model: engine.modelName,
-        decodedAt: decodedAt)
+        frameTime: time, snapshot: nil, model: engine.modelName, decodedAt: decodedAt)
+      return PendingEvent(event: event, snapshot: episode.snapshot)
     }
   }
 }

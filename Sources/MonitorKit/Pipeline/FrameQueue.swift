@@ -7,15 +7,20 @@ import Foundation
 /// never blocks a decoder.
 public final class FrameQueue: @unchecked Sendable {
   public struct Item: Sendable {
-    public var camera: Int
+    public var camera: CameraID
     public var frame: Frame
+
+    public init(camera: CameraID, frame: Frame) {
+      self.camera = camera
+      self.frame = frame
+    }
   }
 
   private let condition = NSCondition()
   private var items: [Item] = []
   private var closed = false
   public let capacity: Int
-  private var drops: [Int: Int] = [:]
+  private var drops: [CameraID: Int] = [:]
 
   public init(capacity: Int) {
     precondition(capacity > 0)
@@ -67,7 +72,7 @@ public final class FrameQueue: @unchecked Sendable {
     condition.unlock()
   }
 
-  public func dropped(camera: Int) -> Int {
+  public func dropped(camera: CameraID) -> Int {
     condition.lock()
     defer { condition.unlock() }
     return drops[camera, default: 0]

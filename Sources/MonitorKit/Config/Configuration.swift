@@ -27,6 +27,12 @@ public struct Configuration: Sendable, Equatable {
     public var line = 0
 
     public static let keys = ["name", "url", "fps", "motion", "motion_threshold", "transport", "enabled", "loop"]
+
+    /// A camera with every other setting at its default.
+    public init(name: String, url: String) {
+      self.name = name
+      self.url = url
+    }
   }
 
   public struct MQTT: Sendable, Equatable {

@@ -1,0 +1,140 @@
+import Core
+import Foundation
+import Rules
+import Synchronization
+import Video
+
+/// One camera from decoder to events. The reader half (`nextFrame`, `read`)
+/// runs on the camera's own thread: decode, sample, motion gate, and a
+/// restart with backoff whenever the source gives up (a file camera whose
+/// file is missing or broken is retried, not abandoned). The inference half
+/// (`step`, `finish`) runs on the inference worker: temporal state, rule
+/// scores and episodes (`CameraState`). `replay` drives the same two halves
+/// on one thread.
+public final class CameraPipeline: @unchecked Sendable {
+  public let id: CameraID
+  public let settings: Configuration.Camera
+  private let source: VideoSource
+  private let log: @Sendable (String) -> Void
+  // Reader thread.
+  private var gate: MotionGate
+  private var backoff = ReconnectBackoff()
+  private let stopped = Mutex(false)
+  // Inference thread.
+  private var state: CameraState
+  private var lastTime = 0.0
+  /// Frames the sampler delivered so far, gated out or not (reader thread).
+  public private(set) var sampled = 0
+  /// Stream time of the last sampled frame (reader thread).
+  public private(set) var lastSampledTime = 0.0
+  // Any thread.
+  private let counters = Mutex((embedded: 0, latency: LatencySamples()))
+
+  /// `realtime`: pace a file camera to its timestamps (the daemon); replay reads as fast as it can.
+  public init(
+    id: CameraID, settings: Configuration.Camera, engine: Engine, realtime: Bool, stallTimeout: Double? = nil,
+    log: @escaping @Sendable (String) -> Void
+  ) throws(VideoError) {
+    self.id = id
+    self.settings = settings
+    self.log = log
+    var options = SourceOptions()
+    options.size = engine.imageSize
+    options.sampleRate = settings.fps
+    options.rtspTransport = settings.transport
+    options.loop = settings.loop
+    options.realtime = realtime
+    if let stallTimeout { options.stallTimeout = stallTimeout }
+    source = try VideoSource(url: settings.url, options: options) { log("camera \(id): \($0)") }
+    var gateSettings = MotionGate.Settings()
+    gateSettings.minChangedFraction = settings.motionThreshold
+    gate = MotionGate(settings: gateSettings)
+    state = CameraState(camera: id.name, engine: engine)
+  }
+
+  public var isLive: Bool { source.spec.isLive }
+  public var sourceName: String { source.name }
+
+  // MARK: Reader half
+
+  /// The next frame that passes the motion gate; nil at the end of a file or
+  /// once stopped. Throws what the source throws (a file that cannot be read).
+  public func nextFrame() throws(VideoError) -> Frame? {
+    while let frame = try source.nextFrame() {
+      sampled += 1
+      lastSampledTime = frame.pts
+      if !settings.motion || gate.evaluate(frame).passed { return frame }
+    }
+    return nil
+  }
+
+  /// The reader thread's loop: frames into `queue` until stopped or the file
+  /// ends. A source that throws is reported and restarted with backoff
+  /// (1 s doubling to 30 s), so one broken camera never stops for good.
+  public func read(into queue: FrameQueue) {
+    while !stopped.withLock({ $0 }) {
+      do {
+        while let frame = try nextFrame() {
+          backoff.frameReceived(at: Self.now)
+          queue.push(.init(camera: id, frame: frame))
+        }
+        return
+      } catch {
+        let delay: Double
+        switch backoff.failed(at: Self.now, random: .random(in: 0..<1)) {
+        case .reconnect(let after): delay = after
+        }
+        log("camera \(id): \(error); retrying in \(String(format: "%.1f", delay)) s")
+        let until = Self.now + delay
+        while Self.now < until && !stopped.withLock({ $0 }) {
+          Thread.sleep(forTimeInterval: min(0.05, until - Self.now))
+        }
+      }
+    }
+  }
+
+  /// Ends the reader half (any thread).
+  public func stop() {
+    stopped.withLock { $0 = true }
+    source.stop()
+  }
+
+  // MARK: Inference half
+
+  /// One embedded frame: advances the temporal state, scores the rules that
+  /// apply to this camera, and returns the events and scores it causes.
+  public func step(
+    frame: Frame, embedding: [Float], rules: [Rule], engine: Engine
+  ) -> (events: [PendingEvent], scores: [CameraState.Score]) {
+    lastTime = frame.pts
+    let result = state.process(frame: frame, embedding: embedding, rules: rules, engine: engine)
+    counters.withLock {
+      $0.embedded += 1
+      $0.latency.add(since: frame.decodedAt)
+    }
+    return result
+  }
+
+  /// Ends every open episode (stop, end of a replayed file) at `time`
+  /// (default: the last frame this pipeline stepped).
+  public func finish(time: Double? = nil, engine: Engine) -> [PendingEvent] {
+    state.finish(time: time ?? lastTime, engine: engine)
+  }
+
+  // MARK: Stats (any thread)
+
+  public var embedded: Int { counters.withLock { $0.embedded } }
+
+  /// Totals, and the latencies of frames scored since the last call.
+  public func takeStats(dropped: Int) -> PipelineStats.Camera {
+    let (embedded, latency) = counters.withLock { ($0.embedded, $0.latency.take()) }
+    let stats = source.stats
+    return PipelineStats.Camera(
+      name: id.name, connected: stats.connected, decoded: stats.decoded, embedded: embedded, dropped: dropped,
+      reconnects: stats.reconnects, latency: latency)
+  }
+
+  public var isConnected: Bool { source.stats.connected }
+
+  private static var now: Double { Date().timeIntervalSinceReferenceDate }
+}

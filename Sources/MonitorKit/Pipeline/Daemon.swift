@@ -1,0 +1,178 @@
+import Alerts
+import Core
+import Foundation
+import Rules
+import Synchronization
+import Tensor
+import Video
+
+/// The running monitor: one `CameraPipeline` per enabled camera, whose
+/// reader thread (decode, sample, motion gate) feeds one `InferenceWorker`
+/// through a bounded queue; the worker embeds frames of several cameras in
+/// one batch and steps each camera; `EventDelivery` hands the events to the
+/// sinks on its own thread. One camera failing never affects the others.
+/// `stop()` ends sources, finishes queued frames and closes open episodes
+/// with `end`.
+public final class Daemon: @unchecked Sendable {
+  public let configuration: Configuration
+  private let engine: Engine
+  /// nil when `[mqtt] enabled = false`.
+  public let publisher: MQTTPublisher?
+  private let log: @Sendable (String) -> Void
+  private let queue: FrameQueue
+  private let watcher: RuleWatcher
+  private let rules = CurrentRules()
+  /// The enabled cameras whose source could be made, in configuration order.
+  private let pipelines: [CameraPipeline]
+  private let worker: InferenceWorker
+  private let delivery: EventDelivery
+  private var readers: [Thread] = []
+  private let intervalStart = Mutex(ContinuousClock.now)
+
+  /// Whether the inference worker has shown signs of life within `seconds`.
+  public func isAlive(within seconds: Double) -> Bool { worker.isAlive(within: seconds) }
+
+  /// One line for `systemctl status`.
+  public var statusLine: String {
+    let connected = pipelines.filter(\.isConnected).count
+    let broker =
+      publisher.map { $0.isConnected ? "broker connected" : "broker unreachable (\($0.outbox.count) queued)" }
+      ?? "mqtt off"
+    return "\(connected)/\(pipelines.count) cameras up, \(rules.get().count) rules, \(broker)"
+  }
+
+  /// `engine`: models already loaded (benchmarks); default: those `configuration` names.
+  public init(
+    configuration: Configuration, engine: Engine? = nil, sinks: [any AlertSink],
+    log: @escaping @Sendable (String) -> Void
+  ) throws {
+    self.configuration = configuration
+    self.log = log
+    Parallelism.threads = configuration.threads
+    let engine = try engine ?? Engine(clipDirectory: configuration.clipModel, temporalFile: configuration.temporalModel)
+    self.engine = engine
+    if configuration.mqtt.enabled {
+      let outbox = try Outbox(directory: configuration.stateDirectory + "/outbox")
+      publisher = try MQTTPublisher(
+        settings: try configuration.mqtt.publisherSettings(node: configuration.node), outbox: outbox, log: log)
+    } else {
+      publisher = nil
+    }
+    delivery = EventDelivery(sinks: sinks + (publisher.map { [$0] } ?? []), log: log)
+    var pipelines: [CameraPipeline] = []
+    for camera in configuration.cameras where camera.enabled {
+      do {
+        let id = CameraID(index: pipelines.count, name: camera.name)
+        pipelines.append(
+          try CameraPipeline(id: id, settings: camera, engine: engine, realtime: true, log: log))
+      } catch {
+        log("camera \(camera.name): \(error)")  // validated at config load; kept for safety
+      }
+    }
+    self.pipelines = pipelines
+    queue = FrameQueue(capacity: max(2, 2 * pipelines.count))
+    worker = InferenceWorker(
+      engine: engine, queue: queue, pipelines: pipelines, rules: rules, delivery: delivery, log: log)
+    let rules = self.rules
+    let publisher = self.publisher
+    let cameraNames = pipelines.map(\.id.name)
+    let examples = engine.examples
+    let directory = configuration.rulesDirectory
+    watcher = RuleWatcher(store: RuleStore(directory: directory)) { contents in
+      // A directory briefly gone (a deploy renaming it, an unmounted share) is
+      // not "every rule removed": that would end every episode and delete
+      // every Home Assistant entity.
+      if contents.isUnreadable {
+        log("rules directory \(directory) is missing or unreadable; keeping the \(rules.get().count) rule(s) loaded")
+        return
+      }
+      examples.prepare(for: contents.rules)  // here, on the watcher's thread: never on the inference thread
+      rules.set(contents.rules)
+      publisher?.setEntities(Self.entities(cameras: cameraNames, rules: contents.rules))
+      log(
+        "rules reloaded: \(contents.rules.count) rule(s)"
+          + (contents.problems.isEmpty ? "" : ", \(contents.problems.count) skipped"))
+      for problem in contents.problems { log("rule skipped: \(problem)") }
+    }
+  }
+
+  /// Camera × rule pairs that exist (for Home Assistant entities and retained states).
+  static func entities(cameras: [String], rules: [Rule]) -> Set<MQTTPublisher.Entity> {
+    var entities: Set<MQTTPublisher.Entity> = []
+    for camera in cameras {
+      for rule in rules where rule.applies(to: camera) {
+        entities.insert(.init(camera: camera, rule: rule.id, label: rule.text[0]))
+      }
+    }
+    return entities
+  }
+
+  /// Loads the rules, then starts delivery, the worker and one reader per camera.
+  public func start() {
+    publisher?.start()
+    let contents = watcher.start()
+    engine.examples.prepare(for: contents.rules)
+    rules.set(contents.rules)
+    publisher?.setEntities(Self.entities(cameras: pipelines.map(\.id.name), rules: contents.rules))
+    log("rules: \(contents.rules.count) loaded from \(configuration.rulesDirectory)")
+    for problem in contents.problems { log("rule skipped: \(problem)") }
+    if pipelines.isEmpty { log("no enabled cameras in the configuration") }
+    delivery.start()
+    worker.start()
+    for pipeline in pipelines {
+      let thread = Thread { [queue] in pipeline.read(into: queue) }
+      thread.name = "camera-\(pipeline.id.name)"
+      readers.append(thread)
+      thread.start()
+    }
+  }
+
+  /// SIGHUP: reload the rules now.
+  public func reloadRules() { watcher.reloadNow() }
+
+  /// Graceful stop, in reverse order of start: sources end, queued frames are
+  /// processed and open episodes end, events are delivered, the broker gets
+  /// what it takes. Returns within about `timeout` seconds.
+  public func stop(timeout: Double = 8) {
+    watcher.stop()
+    for pipeline in pipelines { pipeline.stop() }
+    let deadline = Date().addingTimeInterval(timeout / 2)
+    while readers.contains(where: { $0.isExecuting }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+    queue.close()
+    _ = worker.join(timeout: timeout / 4)
+    delivery.stop(timeout: timeout / 8)
+    publisher?.stop(timeout: timeout / 4)
+  }
+
+  /// Publishes the stats message (the run loop calls this every 30 s).
+  public func publishStats() {
+    guard let publisher else { return }
+    publisher.publishStats(takeStats().json)
+  }
+
+  /// The interval since the last call: counters, and latencies (which restart).
+  public func takeStats() -> PipelineStats {
+    let now = ContinuousClock.now
+    let elapsed = intervalStart.withLock { start in
+      defer { start = now }
+      return now - start
+    }
+    let cameras = pipelines.map { $0.takeStats(dropped: queue.dropped(camera: $0.id)) }
+    return PipelineStats(
+      interval: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
+      cameras: cameras, eventLatency: publisher?.takeLatencies() ?? LatencySamples(),
+      residentBytes: ResidentMemory.bytes())
+  }
+
+  /// Per camera: frames embedded and dropped so far.
+  public var counters: [(camera: String, embedded: Int, dropped: Int)] {
+    pipelines.map { ($0.id.name, $0.embedded, queue.dropped(camera: $0.id)) }
+  }
+}
+
+/// The rule list the watcher replaces and the worker reads.
+final class CurrentRules: Sendable {
+  private let rules = Mutex<[Rule]>([])
+  func set(_ new: [Rule]) { rules.withLock { $0 = new } }
+  func get() -> [Rule] { rules.withLock { $0 } }
+}

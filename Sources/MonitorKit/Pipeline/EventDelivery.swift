@@ -1,0 +1,100 @@
+import Core
+import Foundation
+import Video
+
+/// Hands events to the sinks (log line, events file, MQTT with its fsync'd
+/// outbox) on a thread of its own, encoding each snapshot as JPEG first, so
+/// that disk and network never hold up the inference worker. Events keep
+/// their order. The queue is bounded: if the sinks stall for so long that
+/// `capacity` events wait, newer ones are dropped, counted and logged once
+/// per stall (the outbox behind MQTT has its own, larger bound).
+public final class EventDelivery: @unchecked Sendable {
+  public static let capacity = 10_000
+
+  private let sinks: [any AlertSink]
+  private let log: @Sendable (String) -> Void
+  private let condition = NSCondition()
+  private var pending: [PendingEvent] = []
+  private var closed = false
+  private var finished = false
+  /// Whether the queue overflowed since the sinks last took a batch (one log line per stall).
+  private var stalled = false
+  private var droppedCount = 0
+
+  /// Dropped because `capacity` events were waiting, since start.
+  public var dropped: Int {
+    condition.lock()
+    defer { condition.unlock() }
+    return droppedCount
+  }
+
+  public init(sinks: [any AlertSink], log: @escaping @Sendable (String) -> Void) {
+    self.sinks = sinks
+    self.log = log
+  }
+
+  public func start() {
+    let thread = Thread { [self] in run() }
+    thread.name = "delivery"
+    thread.start()
+  }
+
+  /// Queues `events` (never blocks).
+  public func enqueue(_ events: [PendingEvent]) {
+    guard !events.isEmpty else { return }
+    condition.lock()
+    defer { condition.unlock() }
+    for event in events {
+      guard pending.count < Self.capacity else {
+        if !stalled { log("event delivery stalled: \(Self.capacity) events waiting; dropping newer ones, counted") }
+        stalled = true
+        droppedCount += 1
+        continue
+      }
+      pending.append(event)
+    }
+    condition.signal()
+  }
+
+  /// Delivers what is queued, then ends the thread; waits up to `timeout` seconds.
+  public func stop(timeout: Double) {
+    condition.lock()
+    closed = true
+    condition.broadcast()
+    let deadline = Date().addingTimeInterval(timeout)
+    while !finished && condition.wait(until: deadline) {}
+    condition.unlock()
+  }
+
+  private func run() {
+    let snapshots = JPEGEncoder()
+    while let batch = next() {
+      for pending in batch {
+        var event = pending.event
+        if let frame = pending.snapshot {
+          do {
+            event.snapshot = try snapshots.encode(frame)
+          } catch {
+            log("event \(event.id): snapshot not encoded: \(error)")
+          }
+        }
+        for sink in sinks { sink.deliver(event) }
+      }
+    }
+    condition.lock()
+    finished = true
+    condition.broadcast()
+    condition.unlock()
+  }
+
+  /// Everything queued, waiting for some; nil once closed and drained.
+  private func next() -> [PendingEvent]? {
+    condition.lock()
+    defer { condition.unlock() }
+    while pending.isEmpty && !closed { condition.wait() }
+    if pending.isEmpty { return nil }
+    stalled = false
+    defer { pending = [] }
+    return pending
+  }
+}

@@ -1,0 +1,64 @@
+import Core
+import Foundation
+import Rules
+import Synchronization
+
+/// The one inference thread: takes up to one frame per camera from the
+/// queue, embeds them in one batch (frames of several cameras in one GEMM is
+/// the main throughput lever on two cores), steps each frame's camera
+/// pipeline and hands the events to delivery. Per camera-frame it calls out
+/// only to the image encoder (batched), the camera's `step` and the delivery
+/// queue; nothing on this thread touches the disk or the network.
+final class InferenceWorker: @unchecked Sendable {
+  private let engine: Engine
+  private let queue: FrameQueue
+  private let pipelines: [CameraPipeline]
+  private let rules: CurrentRules
+  private let delivery: EventDelivery
+  private let log: @Sendable (String) -> Void
+  private let done = DispatchSemaphore(value: 0)
+  /// When the worker last made progress (or woke up idle).
+  private let heartbeat = Mutex(Date())
+
+  init(
+    engine: Engine, queue: FrameQueue, pipelines: [CameraPipeline], rules: CurrentRules, delivery: EventDelivery,
+    log: @escaping @Sendable (String) -> Void
+  ) {
+    self.engine = engine
+    self.queue = queue
+    self.pipelines = pipelines
+    self.rules = rules
+    self.delivery = delivery
+    self.log = log
+  }
+
+  func start() {
+    let thread = Thread { [self] in run() }
+    thread.name = "inference"
+    thread.start()
+  }
+
+  /// Whether the worker has shown signs of life within `seconds`.
+  func isAlive(within seconds: Double) -> Bool { heartbeat.withLock { Date().timeIntervalSince($0) <= seconds } }
+
+  /// Waits until the worker has drained the closed queue and ended every
+  /// open episode; false after `timeout` seconds.
+  func join(timeout: Double) -> Bool { done.wait(timeout: .now() + timeout) == .success }
+
+  private func run() {
+    while let batch = queue.popBatch(maximum: min(8, max(1, pipelines.count))) {
+      heartbeat.withLock { $0 = Date() }
+      if batch.isEmpty { continue }
+      let embeddings = engine.embed(batch.map(\.frame))
+      let current = rules.get()
+      for (item, embedding) in zip(batch, embeddings) {
+        let (events, _) = pipelines[item.camera.index].step(
+          frame: item.frame, embedding: embedding, rules: current, engine: engine)
+        delivery.enqueue(events)
+      }
+      for problem in engine.takeProblems() { log(problem) }
+    }
+    for pipeline in pipelines { delivery.enqueue(pipeline.finish(engine: engine)) }
+    done.signal()
+  }
+}

@@ -1,0 +1,63 @@
+import Core
+import Dispatch
+import Rules
+import Video
+
+/// Offline evaluation of rules on a file or stream: the daemon's own camera
+/// pipeline (sampling, motion gate, embedding, temporal model, calibration,
+/// episodes) driven on one thread, returning the score timeline and the
+/// events the daemon would have sent.
+public struct Replay: Sendable {
+  public struct Step: Sendable, Equatable {
+    public var time: Double
+    /// Smoothed score per rule, in `rules` order.
+    public var scores: [Double]
+  }
+
+  public struct Result: Sendable {
+    public var rules: [Rule]
+    public var steps: [Step]
+    public var events: [AlertEvent]
+    /// Frames the sampler delivered (the motion gate may have skipped some).
+    public var frames: Int
+  }
+
+  public var fps: Double = 2
+  public var motionGate = false
+  public var camera = "replay"
+  /// Live sources (RTSP, v4l2): stop after this many seconds (required for them).
+  public var seconds: Double?
+
+  public init() {}
+
+  /// Runs `rules` over `url`; `progress(seconds)` is called every embedded frame.
+  public func run(
+    url: String, rules: [Rule], engine: Engine, progress: (Double) -> Void = { _ in }
+  ) throws -> Result {
+    var settings = Configuration.Camera(name: camera, url: url)
+    settings.fps = fps
+    settings.motion = motionGate
+    let pipeline = try CameraPipeline(
+      id: CameraID(index: 0, name: camera), settings: settings, engine: engine, realtime: false, stallTimeout: 30,
+      log: { _ in })
+    if pipeline.isLive {
+      guard let seconds else {
+        throw VideoError(
+          source: pipeline.sourceName, reason: .invalidSource("a live source needs --seconds (how long to score it)"))
+      }
+      DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { pipeline.stop() }
+    }
+    var result = Result(rules: rules, steps: [], events: [], frames: 0)
+    while let frame = try pipeline.nextFrame() {
+      progress(frame.pts)
+      let (events, scores) = pipeline.step(
+        frame: frame, embedding: engine.embed([frame])[0], rules: rules, engine: engine)
+      result.events += events.map(\.event)
+      result.steps.append(
+        Step(time: frame.pts, scores: rules.map { rule in scores.first { $0.rule == rule.id }?.smoothed ?? 0 }))
+    }
+    result.events += pipeline.finish(time: pipeline.lastSampledTime, engine: engine).map(\.event)
+    result.frames = pipeline.sampled
+    return result
+  }
+}

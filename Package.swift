@@ -42,9 +42,9 @@ let package = Package(
     // Float storage, GEMM through OpenBLAS, vectorised elementwise kernels, naive references.
     .target(name: "Tensor", dependencies: ["COpenBLAS", "CKernels"], swiftSettings: strict),
     // safetensors (mmap, validation, F16/BF16 widening) and model config decoding.
-    .target(name: "ModelIO", dependencies: ["Tensor"], swiftSettings: strict),
+    .target(name: "ModelIO", dependencies: ["Core", "Tensor"], swiftSettings: strict),
     // Selective SSM block, per-stream recurrent state, temporal adapter, training-free pooling.
-    .target(name: "Mamba", dependencies: ["Tensor", "ModelIO"], swiftSettings: strict),
+    .target(name: "Mamba", dependencies: ["Core", "Tensor", "ModelIO"], swiftSettings: strict),
     // CLIP: BPE tokenizer, preprocessing, ViT image and text towers, projections.
     .target(name: "CLIP", dependencies: ["Core", "Tensor", "ModelIO"], swiftSettings: strict),
     // Rules: model and validation, calibrated matcher, episode/cooldown state machine.
@@ -83,7 +83,7 @@ let package = Package(
       name: "CLIPTests", dependencies: ["CLIP", "Core", "ModelIO", "Tensor", "TestSupport"], swiftSettings: strict),
     .testTarget(name: "RulesTests", dependencies: ["Rules", "Core", "TestSupport"], swiftSettings: strict),
     .testTarget(
-      name: "MonitorKitTests", dependencies: ["MonitorKit", "Core", "Rules", "Video", "TestSupport"],
+      name: "MonitorKitTests", dependencies: ["MonitorKit", "Alerts", "Core", "Rules", "Video", "TestSupport"],
       swiftSettings: strict),
     .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Core", "TestSupport"], swiftSettings: strict),
     .testTarget(name: "CShimTests", dependencies: ["CFFmpeg", "COpenBLAS", "CMosquitto"], swiftSettings: strict),

@@ -60,9 +60,12 @@ public struct BrokerSession: Sendable {
     return isConnected ? Retained(topic: topic, payload: payload) : nil
   }
 
-  /// The camera × rule pairs that exist now: discovery for new ones, an empty
-  /// retained config (Home Assistant removes the entity) and `OFF` for gone
-  /// ones. Returns what to send now.
+  /// The camera × rule pairs that exist now: discovery and a retained `OFF`
+  /// for new ones; for gone
+  /// ones an empty retained discovery config (Home Assistant removes the
+  /// entity), state and snapshot (an empty retained payload deletes the
+  /// retained message, so nothing of the rule outlives it). Returns what to
+  /// send now.
   public mutating func setEntities(_ new: Set<Entity>) -> [Retained] {
     let added = new.subtracting(entities)
     let removed = entities.subtracting(new)
@@ -70,10 +73,14 @@ public struct BrokerSession: Sendable {
     var messages: [Retained?] = []
     for entity in added.sorted(by: Self.order) {
       messages.append(retain(discoveryTopic(entity), discoveryPayload(entity)))
+      // A known state from the start: Home Assistant shows `unknown` until a
+      // state is retained, and an episode left ON by a crash is turned off.
+      messages.append(retain(topics.state(camera: entity.camera, rule: entity.rule), Data("OFF".utf8)))
     }
     for entity in removed.sorted(by: Self.order) {
       messages.append(retain(discoveryTopic(entity), Data()))
-      messages.append(retain(topics.state(camera: entity.camera, rule: entity.rule), Data("OFF".utf8)))
+      messages.append(retain(topics.state(camera: entity.camera, rule: entity.rule), Data()))
+      messages.append(retain(topics.snapshot(camera: entity.camera, rule: entity.rule), Data()))
     }
     return messages.compactMap { $0 }
   }

@@ -35,8 +35,24 @@ public final class Outbox: @unchecked Sendable {
   public init(directory: String, capacity: Int = 10_000) throws {
     self.directory = directory
     policy = OutboxPolicy(capacity: capacity)
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    try Self.makeDirectories(directory)
     load()
+  }
+
+  /// `mkdir -p` that names the component that failed and why (Foundation's
+  /// error prints as a multi-line dictionary).
+  public static func makeDirectories(_ path: String) throws(OutboxError) {
+    var current = path.hasPrefix("/") ? "" : "."
+    for component in path.split(separator: "/") {
+      current += "/" + component
+      if mkdir(current, 0o755) != 0 && errno != EEXIST {
+        throw OutboxError("\(current): cannot create the directory (\(String(cString: strerror(errno))))")
+      }
+    }
+    var status = stat()
+    guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+      throw OutboxError("\(path): cannot be the outbox directory (not a directory)")
+    }
   }
 
   public var count: Int { lock.withLock { messages.count } }

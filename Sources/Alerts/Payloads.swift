@@ -5,13 +5,14 @@ import Foundation
 /// Home Assistant discovery, stats.
 public enum Payloads {
   public static func event(_ event: AlertEvent) -> Data {
-    let object: [String: Any] = [
+    var object: [String: Any] = [
       "type": event.kind.rawValue, "id": event.id, "camera": event.camera, "rule": event.rule, "label": event.label,
       "score": event.score, "top_score": event.topScore, "threshold": event.threshold, "start_time": event.startTime,
       "end_time": event.endTime.map { $0 as Any } ?? NSNull(), "frame_time": event.frameTime,
       "has_snapshot": event.hasSnapshot, "model": event.model,
     ]
-    return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+    if let reason = event.reason { object["reason"] = reason.rawValue }
+    return json(object)
   }
 
   /// A binary_sensor per camera × rule, on while an episode is open.
@@ -25,10 +26,24 @@ public enum Payloads {
         "model": "text-prompted video alerts",
       ] as [String: Any],
     ]
-    return (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+    return json(object)
   }
 
-  public static func stats(_ values: [String: Any]) -> Data {
-    (try? JSONSerialization.data(withJSONObject: values, options: [.sortedKeys])) ?? Data("{}".utf8)
+  public static func stats(_ values: [String: Any]) -> Data { json(values) }
+
+  /// JSON has no NaN or infinity: such a number (a broken model, an empty
+  /// interval) becomes null instead of turning the whole payload into `{}`.
+  static func json(_ object: [String: Any]) -> Data {
+    (try? JSONSerialization.data(withJSONObject: finite(object), options: [.sortedKeys])) ?? Data("{}".utf8)
+  }
+
+  private static func finite(_ value: Any) -> Any {
+    switch value {
+    case let number as Double: return number.isFinite ? number : NSNull()
+    case let number as Float: return number.isFinite ? number : NSNull()
+    case let object as [String: Any]: return object.mapValues(finite)
+    case let array as [Any]: return array.map(finite)
+    default: return value
+    }
   }
 }

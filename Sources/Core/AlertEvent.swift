@@ -3,6 +3,13 @@
 public struct AlertEvent: Sendable, Equatable {
   public enum Kind: String, Sendable { case new, update, end }
 
+  /// Why an `end` was not seen by the camera itself.
+  public enum Reason: String, Sendable {
+    /// The daemon stopped without ending the episode (crash, SIGKILL, power
+    /// loss); sent at the next start.
+    case restart
+  }
+
   public var kind: Kind
   /// Episode id (UUID): the same for new, updates and end; lets subscribers de-duplicate.
   public var id: String
@@ -25,6 +32,8 @@ public struct AlertEvent: Sendable, Equatable {
   /// When the frame that produced this event was decoded (this process only;
   /// not part of the payload): the publisher measures frame-to-PUBACK latency.
   public var decodedAt: ContinuousClock.Instant?
+  /// Only on an `end` the camera did not cause (see `Reason`); nil otherwise.
+  public var reason: Reason?
 
   public init(
     kind: Kind, id: String, camera: String, rule: String, label: String, score: Double, topScore: Double,
@@ -52,7 +61,7 @@ public struct AlertEvent: Sendable, Equatable {
   /// One log line: `new person-falls on hallway: score 0.82 (top 0.82, threshold 0.6) at 12.5 s [id]`.
   public var summary: String {
     func f(_ x: Double) -> String { String(Double((x * 100).rounded()) / 100) }
-    let end = endTime.map { ", ended at \(f($0)) s" } ?? ""
+    let end = (endTime.map { ", ended at \(f($0)) s" } ?? "") + (reason.map { " (\($0.rawValue))" } ?? "")
     return "\(kind.rawValue) \(rule) on \(camera): score \(f(score)) (top \(f(topScore)), threshold \(f(threshold))) "
       + "started at \(f(startTime)) s\(end) [\(id)]"
   }

@@ -4,6 +4,30 @@
 /// SigLIP, cameras up to 16K panoramas) and stops what could only be damage
 /// or an attack (a 32768×2 picture, 100,000 nested arrays).
 public enum Limits {
+  /// Model dimensions read from files (config.json, tensor shapes), checked
+  /// before anything is sized by them. Generous for every real checkpoint:
+  /// CLIP up to ViT-L/14-336 and bigG, SigLIP and SigLIP 2 (vocabularies up
+  /// to 256k, widths up to 1152, 27 layers).
+  public enum Model {
+    /// Hidden, intermediate and projection widths.
+    public static let width = 16_384
+    public static let layers = 128
+    public static let heads = 256
+    /// Input picture side, and patches per side (tokens grow with its square).
+    public static let imageSize = 1_024
+    public static let patchesPerSide = 64
+    public static let vocabulary = 1_048_576
+    public static let contextLength = 1_024
+    /// Mamba: state size and conv kernel width.
+    public static let state = 1_024
+    public static let convolution = 64
+  }
+
+  /// Longest phrasing of a rule (text, negatives), in characters: the text
+  /// encoders read at most a few dozen tokens, and tokenizing costs grow
+  /// faster than the length.
+  public static let phrasing = 1_000
+
   /// Deepest nesting of arrays in a TOML file (rules and config need 2).
   public static let tomlNesting = 64
 

@@ -1,3 +1,4 @@
+import Core
 import ModelIO
 import Tensor
 
@@ -37,6 +38,16 @@ public struct MambaWeights: Sendable {
     let dtShape = try shape("dt_proj.weight")
     guard inShape.count == 2, aShape.count == 2, convShape.count == 3, dtShape.count == 2, inShape[0] % 2 == 0 else {
       throw ModelError(file: file.path, "tensor ranks do not match a Mamba block")
+    }
+    typealias L = Limits.Model
+    let sizes = [
+      ("in_proj.weight", inShape[0] / 2, L.width), ("in_proj.weight", inShape[1], L.width),
+      ("A_log", aShape[1], L.state), ("conv1d.weight", convShape[2], L.convolution),
+      ("dt_proj.weight", dtShape[1], L.width),
+    ]
+    // A zero or absurd dimension used to trap in MambaConfig's precondition.
+    for (tensor, size, limit) in sizes where !(1...limit).contains(size) {
+      throw ModelError(file: file.path, tensor: prefix + tensor, "dimension \(size) is outside 1…\(limit)")
     }
     let config = MambaConfig(
       dModel: inShape[1], dInner: inShape[0] / 2, dState: aShape[1], dConv: convShape[2], dtRank: dtShape[1],

@@ -62,7 +62,11 @@ public struct TemporalAdapter: Sendable {
     let dModel = weights.config.dModel
     let eps = Float(file.metadata["layer_norm_eps"] ?? "") ?? 1e-5
     let interval = Double(file.metadata["nominal_interval"] ?? "") ?? 0.5
-    guard interval > 0 else { throw ModelError(file: file.path, "metadata nominal_interval must be positive") }
+    guard interval > 0, interval.isFinite else {
+      throw ModelError(file: file.path, "metadata nominal_interval must be a positive number of seconds")
+    }
+    // A NaN epsilon used to load silently and make every score 1/7 forever.
+    guard eps > 0, eps.isFinite else { throw ModelError(file: file.path, "metadata layer_norm_eps must be positive") }
     self.init(
       block: MambaBlock(weights: weights), normWeight: try file.tensor("norm.weight", shape: [dModel]).scalars,
       normBias: try file.tensor("norm.bias", shape: [dModel]).scalars,

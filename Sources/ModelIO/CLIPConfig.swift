@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// The parts of a Hugging Face `CLIPConfig` (`config.json`) the encoders need.
@@ -116,6 +117,7 @@ public struct CLIPConfig: Sendable, Equatable {
   }
 
   private func validate(path: String) throws(ModelError) {
+    try checkBounds(path: path)
     for (name, tower) in [("vision_config", vision), ("text_config", text)] {
       guard tower.hiddenSize > 0, tower.heads > 0, tower.hiddenSize % tower.heads == 0 else {
         throw ModelError(
@@ -130,6 +132,41 @@ public struct CLIPConfig: Sendable, Equatable {
     }
     guard contextLength >= 2, vocabularySize > 2, projectionDim > 0, channels == 3 else {
       throw ModelError(file: path, "text_config or projection sizes are invalid")
+    }
+  }
+
+  /// Every size within `Limits.Model`, checked before anything is computed
+  /// from them (a 2^32 image_size used to overflow at the first frame).
+  private func checkBounds(path: String) throws(ModelError) {
+    typealias L = Limits.Model
+    let sizes: [(String, Int, ClosedRange<Int>)] = [
+      ("vision_config.hidden_size", vision.hiddenSize, 1...L.width),
+      ("vision_config.intermediate_size", vision.intermediateSize, 1...L.width),
+      ("vision_config.num_hidden_layers", vision.layers, 0...L.layers),
+      ("vision_config.num_attention_heads", vision.heads, 1...L.heads),
+      ("text_config.hidden_size", text.hiddenSize, 1...L.width),
+      ("text_config.intermediate_size", text.intermediateSize, 1...L.width),
+      ("text_config.num_hidden_layers", text.layers, 0...L.layers),
+      ("text_config.num_attention_heads", text.heads, 1...L.heads),
+      ("vision_config.image_size", imageSize, 1...L.imageSize),
+      ("vision_config.patch_size", patchSize, 1...L.imageSize),
+      ("text_config.vocab_size", vocabularySize, 3...L.vocabulary),
+      ("text_config.max_position_embeddings", contextLength, 2...L.contextLength),
+      ("text_config.eos_token_id", eosTokenID, 0...max(vocabularySize - 1, 0)),
+      ("projection_dim", projectionDim, 1...L.width),
+    ]
+    for (field, value, range) in sizes where !range.contains(value) {
+      throw ModelError(file: path, "\(field) \(value) is outside \(range.lowerBound)…\(range.upperBound)")
+    }
+    guard imageSize / patchSize <= L.patchesPerSide else {
+      throw ModelError(
+        file: path,
+        "vision_config.image_size / patch_size is \(imageSize / patchSize) patches a side (at most \(L.patchesPerSide))"
+      )
+    }
+    for (name, tower) in [("vision_config", vision), ("text_config", text)]
+    where !(tower.layerNormEps.isFinite && tower.layerNormEps > 0) {
+      throw ModelError(file: path, "\(name).layer_norm_eps must be a positive number, got \(tower.layerNormEps)")
     }
   }
 

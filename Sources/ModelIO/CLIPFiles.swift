@@ -23,9 +23,17 @@ public struct CLIPFiles: Sendable {
         file: directory + "/" + name,
         "missing or unreadable (a CLIP model directory needs config.json, model.safetensors, vocab.json, merges.txt)")
     }
-    config = try CLIPConfig(contentsOf: directory + "/config.json")
+    let config = try CLIPConfig(contentsOf: directory + "/config.json")
+    let vocabulary = try BPEVocabulary(directory: directory)
+    // Ids past the embedding table used to trap at the first text embedding.
+    if let (token, id) = vocabulary.tokens.first(where: { $0.value < 0 || Int($0.value) >= config.vocabularySize }) {
+      throw ModelError(
+        file: directory + "/vocab.json",
+        "token '\(token.prefix(40))' has id \(id), outside the \(config.vocabularySize) of config.json's vocab_size")
+    }
+    self.config = config
+    self.vocabulary = vocabulary
     weights = try SafeTensors(path: directory + "/model.safetensors")
-    vocabulary = try BPEVocabulary(directory: directory)
     (imageMean, imageStd) = try Self.normalisation(directory + "/preprocessor_config.json")
   }
 
@@ -42,7 +50,7 @@ public struct CLIPFiles: Sendable {
     else { throw ModelError(file: path, "not a valid preprocessor_config.json") }
     let mean = raw.image_mean ?? openAIMean
     let std = raw.image_std ?? openAIStd
-    guard mean.count == 3, std.count == 3, std.allSatisfy({ $0 > 0 }) else {
+    guard mean.count == 3, std.count == 3, std.allSatisfy({ $0 > 0 && $0.isFinite }), mean.allSatisfy(\.isFinite) else {
       throw ModelError(file: path, "image_mean and image_std must have 3 values, std positive")
     }
     return (mean, std)

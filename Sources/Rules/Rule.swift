@@ -77,6 +77,20 @@ public struct Rule: Sendable, Equatable {
     guard negatives.allSatisfy({ !$0.allSatisfy(\.isWhitespace) }) else {
       throw ConfigError(file: file, line: line("negatives"), "negatives must not contain empty phrasings")
     }
+    for (key, phrasings) in [("text", text), ("negatives", negatives)] {
+      if let long = phrasings.first(where: { $0.count > Limits.phrasing }) {
+        throw ConfigError(
+          file: file, line: line(key),
+          "\(key): a phrasing of \(long.count) characters (at most \(Limits.phrasing); say it in a few words)")
+      }
+    }
+    // Control characters (but tab) would reach terminals (`monitor rules`) and payloads as they are.
+    for (key, values) in [("text", text), ("negatives", negatives), ("cameras", cameras), ("examples", examples)]
+    where values.contains(where: {
+      $0.unicodeScalars.contains { $0 != "\t" && $0.properties.generalCategory == .control }
+    }) {
+      throw ConfigError(file: file, line: line(key), "\(key) must not contain control characters")
+    }
     guard threshold > 0 && threshold < 1 else {
       throw ConfigError(
         file: file, line: line("threshold"), "threshold must be between 0 and 1 (exclusive), got \(threshold)")

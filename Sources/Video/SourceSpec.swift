@@ -26,7 +26,9 @@ public struct SourceSpec: Sendable, Equatable {
     }
     let lower = trimmed.lowercased()
     if lower.hasPrefix("rtsp://") || lower.hasPrefix("rtsps://") {
-      kind = .rtsp(url: trimmed)
+      // FFmpeg knows the scheme only in lower case ("RTSP://" was retried forever).
+      let schemeEnd = trimmed.firstRange(of: "://")!.lowerBound
+      kind = .rtsp(url: trimmed[..<schemeEnd].lowercased() + trimmed[schemeEnd...])
     } else if lower.hasPrefix("v4l2:") {
       var device = String(trimmed.dropFirst("v4l2:".count))
       if device.hasPrefix("//") { device.removeFirst(2) }

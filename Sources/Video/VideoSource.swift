@@ -187,8 +187,11 @@ public final class VideoSource: FrameSource, @unchecked Sendable {
     if spec.isLive {
       // A frozen camera looks like the end of the stream when the stall
       // deadline interrupted the read, or the socket timeout (`openTimeout`)
-      // beat it: the operator needs "stalled".
-      let stalled = interrupt.hasExpired || ended.endedAfterWaiting >= options.stallTimeout * 0.9
+      // beat it: the operator needs "stalled". The silence is measured from
+      // the last packet, which may have come from the demuxer's buffer after
+      // the camera froze, hence half the stall timeout (a camera that ends
+      // its stream does so while packets still flow).
+      let stalled = interrupt.hasExpired || ended.endedAfterWaiting >= options.stallTimeout / 2
       let reason: VideoError.Reason = stalled ? .stalled(seconds: options.stallTimeout) : .endOfStream
       try lose(ended, because: VideoError(source: spec.name, reason: reason))
     } else {

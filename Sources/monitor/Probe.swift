@@ -59,7 +59,14 @@ struct Probe: ParsableCommand {
 
   func validate() throws {
     guard size >= 16 && size <= 4096 else { throw ValidationError("--size must be 16…4096, got \(size)") }
-    guard fps >= 0 else { throw ValidationError("--fps must be ≥ 0 (0 = every frame), got \(fps)") }
+    guard fps >= 0 && fps <= 1000 else { throw ValidationError("--fps must be 0…1000 (0 = every frame), got \(fps)") }
+    for (name, value) in [("--open-timeout", openTimeout), ("--stall-timeout", stallTimeout)]
+    where !(value >= 0.1 && value <= 3600) {
+      throw ValidationError("\(name) must be 0.1…3600 seconds, got \(value)")
+    }
+    guard (0...64).contains(decoderThreads) else {
+      throw ValidationError("--decoder-threads must be 0…64 (0 = one per core), got \(decoderThreads)")
+    }
     guard RTSPTransport(rawValue: transport) != nil else {
       throw ValidationError("--transport must be tcp or udp, got '\(transport)'")
     }

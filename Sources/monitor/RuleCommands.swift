@@ -194,10 +194,15 @@ struct CheckConfig: ParsableCommand {
 
   func run() throws {
     let configuration = try Failure.wrap { try Configuration(contentsOf: config) }
+    // Loading the model catches what would otherwise fail at the daemon's first frame.
+    let engine = try Failure.wrap {
+      try Engine(clipDirectory: configuration.clipModel, temporalFile: configuration.temporalModel)
+    }
     let contents = RuleStore(directory: configuration.rulesDirectory).load()
     print(
       "\(config): ok — \(configuration.cameras.count) camera(s), node '\(configuration.node)', mqtt \(configuration.mqtt.host):\(configuration.mqtt.port)"
     )
+    print("model: \(engine.modelName) loaded")
     print("\(configuration.rulesDirectory): \(contents.rules.count) rule(s)")
     for problem in contents.problems { logLine("\(problem)") }
     if !contents.problems.isEmpty { throw ExitCode(1) }

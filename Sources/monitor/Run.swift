@@ -36,6 +36,15 @@ struct Run: ParsableCommand {
   @Option(help: "Seconds between stats messages on <prefix>/stats.")
   var statsInterval = 30.0
 
+  func validate() throws {
+    guard statsInterval >= 1 && statsInterval <= 86_400 else {
+      throw ValidationError("--stats-interval must be 1…86400 seconds, got \(statsInterval)")
+    }
+    if let seconds, !(seconds > 0 && seconds <= 31_536_000) {
+      throw ValidationError("--seconds must be above 0 and at most a year, got \(seconds)")
+    }
+  }
+
   func run() throws {
     let configuration = try Failure.wrap { try Configuration(contentsOf: config) }
     var sinks: [any AlertSink] = [LogSink(log: logLine)]

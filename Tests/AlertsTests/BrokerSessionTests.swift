@@ -16,7 +16,7 @@ import Testing
     // Offline: nothing is sent, everything is remembered.
     #expect(session.setEntities([hall]).isEmpty)
     #expect(session.retain(topics.state(camera: "hall", rule: "falls"), Data("ON".utf8)) == nil)
-    let first = text(session.connect())
+    let first = text(session.connect())  // the retained ON replaced the OFF every new entity starts with
     #expect(
       first == [
         "monitor/edge/available=onl", "homeassistant/binary_sensor/edge_hall_falls/config={\"a",
@@ -36,16 +36,33 @@ import Testing
     #expect(session.connections == 2)
   }
 
-  @Test func removedRuleEmptiesItsDiscoveryAndTurnsOffAndNothingElse() {
+  /// L1: the state (`OFF`) and the snapshot JPEG of a removed rule stayed retained forever.
+  @Test func l1RemovedRuleClearsItsDiscoveryStateAndSnapshotAndNothingElse() {
     var session = BrokerSession(topics: topics)
     _ = session.connect()
-    #expect(session.setEntities([hall, yard]).count == 2)
+    #expect(session.setEntities([hall, yard]).count == 4)
     let removal = session.setEntities([yard])
     #expect(
-      text(removal) == ["homeassistant/binary_sensor/edge_hall_falls/config=", "monitor/edge/hall/falls/state=OFF"])
+      text(removal) == [
+        "homeassistant/binary_sensor/edge_hall_falls/config=", "monitor/edge/hall/falls/state=",
+        "monitor/edge/hall/falls/snapshot=",
+      ])
     #expect(session.setEntities([yard]).isEmpty)  // no change, nothing sent
     // The empty config stays retained, so a reconnect keeps the entity removed.
     #expect(text(session.connect()).contains("homeassistant/binary_sensor/edge_hall_falls/config="))
+  }
+
+  /// M7: no state was retained before a rule's first episode (Home Assistant
+  /// showed 8 of 12 sensors `unknown`), and an episode left ON by a crash
+  /// stayed ON until the rule fired again.
+  @Test func m7EveryNewEntityStartsWithARetainedOff() {
+    var session = BrokerSession(topics: topics)
+    _ = session.connect()
+    #expect(
+      text(session.setEntities([hall, yard])) == [
+        "homeassistant/binary_sensor/edge_hall_falls/config={\"a", "monitor/edge/hall/falls/state=OFF",
+        "homeassistant/binary_sensor/edge_yard_car/config={\"a", "monitor/edge/yard/car/state=OFF",
+      ])
   }
 
   @Test func homeAssistantRestartGetsDiscoveryOnlyWhileConnected() {

@@ -57,6 +57,17 @@ import Testing
     #expect(outbox.pending.map(\.kind) == [.new, .end])
   }
 
+  /// L8: an unusable state_dir printed Foundation's multi-line error dictionary.
+  @Test func l8UnusableDirectoryIsOneLine() throws {
+    let file = try Repository.temporaryDirectory("outbox").appendingPathComponent("state")
+    try Data("x".utf8).write(to: file)
+    #expect {
+      _ = try Outbox(directory: file.path + "/outbox")
+    } throws: { error in
+      "\(error)" == "\(file.path)/outbox: cannot create the directory (Not a directory)"
+    }
+  }
+
   /// H5: a write failure keeps the message (in memory, in order) instead of
   /// losing it; the next append writes to disk again.
   @Test func h5DiskFailureKeepsTheMessageInMemoryAndResumes() throws {

@@ -58,6 +58,23 @@ import Testing
     #expect(!FileManager.default.fileExists(atPath: rules))
   }
 
+  /// M4: a model that crashes the daemon at its first frame passed `check-config`.
+  @Test func m4CheckConfigLoadsTheModel() throws {
+    let directory = try Repository.temporaryDirectory("check-config")
+    let model = directory.appendingPathComponent("model")
+    try FileManager.default.copyItem(
+      at: Repository.root.appendingPathComponent("Tests/Fixtures/clip/models/tiny-gelu"), to: model)
+    let vocabulary = model.appendingPathComponent("vocab.json")
+    var tokens = try JSONSerialization.jsonObject(with: Data(contentsOf: vocabulary)) as! [String: Any]
+    tokens["<|endoftext|>"] = 999_999
+    try JSONSerialization.data(withJSONObject: tokens).write(to: vocabulary)
+    let config = directory.appendingPathComponent("monitor.toml").path
+    try "rules_dir = \"\(directory.path)\"\n[model]\nclip = \"\(model.path)\"\n".write(
+      toFile: config, atomically: true, encoding: .utf8)
+    let result = try monitor(["check-config", config])
+    #expect(result.status != 0 && result.output.contains("vocab.json: token '<|endoftext|>' has id 999999"))
+  }
+
   @Test func checkConfigReportsBrokenRules() throws {
     let directory = try Repository.temporaryDirectory("check-config")
     let rules = directory.appendingPathComponent("rules").path

@@ -23,7 +23,7 @@ import Testing
     let rule = try Rule(toml: "id = \"x\"\ntext = \"a dog\"\n", file: "x.toml")
     #expect(rule.text == ["a dog"] && rule.negatives.isEmpty && rule.cameras.isEmpty && rule.enabled)
     #expect(rule.threshold == 0.5 && rule.minDuration == 1 && rule.cooldown == 60 && rule.horizon == 2)
-    var full = Rule(id: "fall", text: ["a \"quoted\" fall", "line\nbreak"])
+    var full = Rule(id: "fall", text: ["a \"quoted\" fall", "tab\tseparated"])
     full.negatives = ["sitting"]
     full.cameras = ["hall", "stairs"]
     full.threshold = 0.65
@@ -57,6 +57,15 @@ import Testing
       "r.toml:3: unknown key 'camera' (did you mean 'cameras'?); valid keys: id, text, negatives, cameras, threshold, min_duration, cooldown, horizon, enabled, examples"
     ),
     ("id = \"x\"\ntext = \"a", "r.toml:2: unterminated string"),
+    // L4: a 200 KB one-word phrasing stalled inference for seconds (quadratic tokenizer).
+    (
+      "id = \"x\"\ntext = \"" + String(repeating: "a", count: 1001) + "\"",
+      "r.toml:2: text: a phrasing of 1001 characters (at most 1000; say it in a few words)"
+    ),
+    // L9: terminal escapes and carriage returns reached `monitor rules` and payloads.
+    ("id = \"x\"\ntext = \"a\\u001b[31mred\"", "r.toml:2: text must not contain control characters"),
+    ("id = \"x\"\ntext = \"a\"\nnegatives = [\"b\\rc\"]", "r.toml:3: negatives must not contain control characters"),
+    ("id = \"x\"\ntext = \"line\\nbreak\"", "r.toml:2: text must not contain control characters"),
   ])
   func brokenFilesSayWhatAndWhere(text: String, message: String) {
     do {

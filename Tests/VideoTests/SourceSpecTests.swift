@@ -4,7 +4,8 @@ import Video
 @Suite struct SourceSpecTests {
   @Test func parsesEverySupportedForm() throws {
     #expect(try SourceSpec(parsing: "rtsp://cam/stream").kind == .rtsp(url: "rtsp://cam/stream"))
-    #expect(try SourceSpec(parsing: "RTSPS://cam:322/s").kind == .rtsp(url: "RTSPS://cam:322/s"))
+    // L16: FFmpeg knows schemes in lower case only; the rest of the URL is kept as typed.
+    #expect(try SourceSpec(parsing: "RTSPS://Cam:322/S").kind == .rtsp(url: "rtsps://Cam:322/S"))
     #expect(try SourceSpec(parsing: "v4l2:/dev/video0").kind == .v4l2(device: "/dev/video0"))
     #expect(try SourceSpec(parsing: "v4l2:///dev/video2").kind == .v4l2(device: "/dev/video2"))
     #expect(try SourceSpec(parsing: "lavfi:testsrc=size=64x64").kind == .lavfi(graph: "testsrc=size=64x64"))

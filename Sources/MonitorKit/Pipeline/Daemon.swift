@@ -26,6 +26,7 @@ public final class Daemon: @unchecked Sendable {
   private let pipelines: [CameraPipeline]
   private let worker: InferenceWorker
   private let delivery: EventDelivery
+  private let journal: EpisodeJournal?
   private var readers: [Thread] = []
   private let intervalStart = Mutex(ContinuousClock.now)
 
@@ -58,7 +59,13 @@ public final class Daemon: @unchecked Sendable {
     } else {
       publisher = nil
     }
-    delivery = EventDelivery(sinks: sinks + (publisher.map { [$0] } ?? []), log: log)
+    do {
+      journal = try EpisodeJournal(directory: configuration.stateDirectory + "/episodes", log: log)
+    } catch {
+      journal = nil
+      log("state_dir \(configuration.stateDirectory): \(error); episodes open at a crash will not be ended")
+    }
+    delivery = EventDelivery(sinks: sinks + (publisher.map { [$0] } ?? []), journal: journal, log: log)
     var pipelines: [CameraPipeline] = []
     for camera in configuration.cameras where camera.enabled {
       do {
@@ -87,8 +94,9 @@ public final class Daemon: @unchecked Sendable {
         return
       }
       examples.prepare(for: contents.rules)  // here, on the watcher's thread: never on the inference thread
-      rules.set(contents.rules)
+      // Entities first: a new rule's retained OFF must precede its first ON.
       publisher?.setEntities(Self.entities(cameras: cameraNames, rules: contents.rules))
+      rules.set(contents.rules)
       log(
         "rules reloaded: \(contents.rules.count) rule(s)"
           + (contents.problems.isEmpty ? "" : ", \(contents.problems.count) skipped"))
@@ -112,11 +120,14 @@ public final class Daemon: @unchecked Sendable {
     publisher?.start()
     let contents = watcher.start()
     engine.examples.prepare(for: contents.rules)
-    rules.set(contents.rules)
     publisher?.setEntities(Self.entities(cameras: pipelines.map(\.id.name), rules: contents.rules))
+    rules.set(contents.rules)
     log("rules: \(contents.rules.count) loaded from \(configuration.rulesDirectory)")
     for problem in contents.problems { log("rule skipped: \(problem)") }
     if pipelines.isEmpty { log("no enabled cameras in the configuration") }
+    let leftOpen = journal?.leftOpen() ?? []
+    if !leftOpen.isEmpty { log("ending \(leftOpen.count) episode(s) the previous run left open") }
+    delivery.enqueue(leftOpen.map { PendingEvent(event: $0, snapshot: nil) })
     delivery.start()
     worker.start()
     for pipeline in pipelines {
@@ -131,7 +142,7 @@ public final class Daemon: @unchecked Sendable {
   public func reloadRules() { watcher.reloadNow() }
 
   /// Graceful stop, in reverse order of start: sources end, queued frames are
-  /// processed and open episodes end, events are delivered, the broker gets
+  /// discarded (no episode opens once stopping began) and open episodes end, events are delivered, the broker gets
   /// what it takes. Returns within about `timeout` seconds.
   public func stop(timeout: Double = 8) {
     watcher.stop()

@@ -7,11 +7,13 @@ import Video
 /// that disk and network never hold up the inference worker. Events keep
 /// their order. The queue is bounded: if the sinks stall for so long that
 /// `capacity` events wait, newer ones are dropped, counted and logged once
-/// per stall (the outbox behind MQTT has its own, larger bound).
+/// per stall (the outbox behind MQTT has its own, larger bound). Open
+/// episodes are journaled around the sinks (`EpisodeJournal`).
 public final class EventDelivery: @unchecked Sendable {
   public static let capacity = 10_000
 
   private let sinks: [any AlertSink]
+  private let journal: EpisodeJournal?
   private let log: @Sendable (String) -> Void
   private let condition = NSCondition()
   private var pending: [PendingEvent] = []
@@ -28,8 +30,10 @@ public final class EventDelivery: @unchecked Sendable {
     return droppedCount
   }
 
-  public init(sinks: [any AlertSink], log: @escaping @Sendable (String) -> Void) {
+  /// `journal`: open episodes on disk, so a crash never leaves one open (the daemon; replay has none).
+  public init(sinks: [any AlertSink], journal: EpisodeJournal? = nil, log: @escaping @Sendable (String) -> Void) {
     self.sinks = sinks
+    self.journal = journal
     self.log = log
   }
 
@@ -78,7 +82,9 @@ public final class EventDelivery: @unchecked Sendable {
             log("event \(event.id): snapshot not encoded: \(error)")
           }
         }
+        if event.kind != .end { journal?.opened(event) }  // before any sink: see EpisodeJournal
         for sink in sinks { sink.deliver(event) }
+        if event.kind == .end { journal?.closed(event) }
       }
     }
     condition.lock()

@@ -64,10 +64,12 @@ public final class FrameQueue: @unchecked Sendable {
     return batch
   }
 
-  /// No more frames will come; the worker finishes what is queued.
+  /// No more frames will come; frames still queued are discarded, so that
+  /// no episode opens once stopping began (the worker then ends the open ones).
   public func close() {
     condition.lock()
     closed = true
+    items.removeAll()
     condition.broadcast()
     condition.unlock()
   }

@@ -1,0 +1,44 @@
+import Foundation
+import Mamba
+import ModelIO
+import Tensor
+import TestSupport
+import Testing
+
+/// M4 and L11 for temporal weights: a zero dimension trapped in
+/// `MambaConfig`; a NaN layer-norm epsilon loaded and silenced every rule.
+@Suite struct AdapterFaultTests {
+  private func write(_ tensors: [String: Tensor], metadata: [String: String] = [:]) throws -> String {
+    let path = try Repository.temporaryDirectory("adapter-faults").appendingPathComponent("t.safetensors").path
+    try SafeTensorsWriter.write(tensors, metadata: metadata, to: path)
+    return path
+  }
+
+  private func loadError(_ path: String) -> String {
+    do {
+      _ = try TemporalAdapter(file: try SafeTensors(path: path))
+      return "loaded"
+    } catch {
+      return "\(error)"
+    }
+  }
+
+  @Test func m4ZeroDimensionIsAnErrorNotATrap() throws {
+    let path = try write([
+      "in_proj.weight": Tensor(zeros: [128, 64]), "A_log": Tensor(zeros: [64, 0]),
+      "conv1d.weight": Tensor(zeros: [64, 1, 4]), "dt_proj.weight": Tensor(zeros: [64, 4]),
+    ])
+    #expect(loadError(path).contains("A_log") && loadError(path).contains("dimension 0 is outside 1…1024"))
+  }
+
+  @Test func l11NaNLayerNormEpsilonIsRefused() throws {
+    // The embedded model's adapter, written again with a NaN epsilon.
+    let shipped = try SafeTensors(
+      path: Repository.root.appendingPathComponent("models/synthetic/temporal.safetensors").path)
+    var tensors: [String: Tensor] = [:]
+    for name in shipped.names { tensors[name] = try shipped.tensor(name) }
+    var metadata = shipped.metadata
+    metadata["layer_norm_eps"] = "nan"
+    #expect(loadError(try write(tensors, metadata: metadata)).contains("layer_norm_eps must be positive"))
+  }
+}

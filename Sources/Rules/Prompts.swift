@@ -1,8 +1,7 @@
-import Foundation
-
 /// Prompt ensembles (CLIP's zero-shot recipe): each phrasing is embedded in
 /// several templates and the embeddings averaged; generic background scenes
 /// give the calibration something to lose against when nothing happens.
+/// Part of a rule's score, so it lives with the calibration (`CalibratedScore`).
 public enum Prompts {
   public static let templates = [
     "{}", "a photo of {}", "a security camera image of {}", "a video frame showing {}",
@@ -15,6 +14,6 @@ public enum Prompts {
   ]
 
   public static func expand(_ phrase: String) -> [String] {
-    templates.map { $0.replacingOccurrences(of: "{}", with: phrase) }
+    templates.map { $0.replacing("{}", with: phrase) }
   }
 }

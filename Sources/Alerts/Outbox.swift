@@ -108,20 +108,7 @@ public final class Outbox: @unchecked Sendable {
   private func write(_ message: Message) throws(OutboxError) {
     var data = Data("\(Self.magic)\n\(message.kind.rawValue)\n\(message.topic)\n\(message.payload.count)\n".utf8)
     data.append(message.payload)
-    let final = path(message.sequence)
-    let temporary = final + ".tmp"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    guard fd >= 0 else { throw OutboxError("\(temporary): cannot create (\(String(cString: strerror(errno))))") }
-    let written = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-    let synced = fsync(fd)
-    close(fd)
-    guard written == data.count, synced == 0 else { throw OutboxError("\(temporary): write failed (disk full?)") }
-    guard rename(temporary, final) == 0 else { throw OutboxError("\(final): rename failed") }
-    let dir = open(directory, O_RDONLY)
-    if dir >= 0 {
-      fsync(dir)
-      close(dir)
-    }
+    try DurableFile.write(data, to: path(message.sequence))
   }
 
   private func load() {

@@ -44,7 +44,7 @@ public final class EpisodeJournal: @unchecked Sendable {
       id: event.id, camera: event.camera, rule: event.rule, label: event.label, threshold: event.threshold,
       startTime: event.startTime, topScore: event.topScore, frameTime: event.frameTime, model: event.model)
     do {
-      try write(JSONEncoder().encode(record), to: path(event.id))
+      try DurableFile.write(JSONEncoder().encode(record), to: path(event.id))
     } catch {
       log("episode journal: \(error); episode \(event.id) would not be ended after a crash")
     }
@@ -86,25 +86,5 @@ public final class EpisodeJournal: @unchecked Sendable {
     // Episode ids are UUIDs we made; anything else never becomes a path.
     let safe = id.unicodeScalars.allSatisfy { $0.properties.isASCIIHexDigit || $0 == "-" }
     return directory + "/" + (safe ? id : "invalid") + ".json"
-  }
-
-  /// Temporary file, fsync, rename, fsync of the directory: the record is
-  /// either there whole or not at all, even after a power loss.
-  private func write(_ data: Data, to final: String) throws {
-    let temporary = final + ".tmp"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-    guard fd >= 0 else { throw ConfigError(file: temporary, line: 0, String(cString: strerror(errno))) }
-    let written = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-    let synced = fsync(fd)
-    close(fd)
-    guard written == data.count, synced == 0, rename(temporary, final) == 0 else {
-      unlink(temporary)
-      throw ConfigError(file: final, line: 0, "write failed (disk full?)")
-    }
-    let directoryFD = open(directory, O_RDONLY | O_CLOEXEC)
-    if directoryFD >= 0 {
-      fsync(directoryFD)
-      close(directoryFD)
-    }
   }
 }

@@ -36,6 +36,8 @@ final class MediaInput {
   /// camera's socket timeout (after skipped damaged reads) also looks like an end.
   private(set) var endedAfterWaiting = 0.0
   private var lastPacketAt: Double?
+  /// How long the read of the last packet blocked.
+  private var lastPacketWait = 0.0
   private let opened = MonotonicClock.now()
 
   /// Opens `request` and its best video stream's decoder. Blocking calls give
@@ -149,11 +151,14 @@ final class MediaInput {
       }
       if draining { return nil }
 
+      let readStarted = MonotonicClock.now()
       let read = av_read_frame(format, packet)
       if read == cffmpeg_error_eof()
         || (read < 0 && format.pointee.pb != nil && format.pointee.pb.pointee.eof_reached != 0)
       {
-        endedAfterWaiting = MonotonicClock.now() - (lastPacketAt ?? opened)
+        // After a socket timeout the RTSP demuxer may first hand out packets
+        // it had queued, then the end: count the wait of that last read too.
+        endedAfterWaiting = max(MonotonicClock.now() - (lastPacketAt ?? opened), lastPacketWait)
         draining = true
         avcodec_send_packet(codec, nil)
         continue
@@ -169,6 +174,7 @@ final class MediaInput {
       }
       consecutiveReadErrors = 0
       lastPacketAt = MonotonicClock.now()
+      lastPacketWait = lastPacketAt! - readStarted
       defer { av_packet_unref(packet) }
       if packet.pointee.stream_index != streamIndex { continue }
       let sent = avcodec_send_packet(codec, packet)

@@ -114,7 +114,7 @@ struct AddRule: ParsableCommand {
         )
       }
     }
-    try Failure.wrap { try store.save(rule) }
+    try Failure.wrap { try store.save(rule, replacing: false) }
     print("added rule '\(rule.id)' → \(store.path(of: rule.id))")
   }
 }

@@ -31,6 +31,23 @@ import Testing
     #expect(store.suggestedID(for: "東京") == "rule")
   }
 
+  /// L6: two `add-rule … --id same` at once both said "added" (7 times in
+  /// 10) and one rule was silently overwritten; now exactly one succeeds.
+  @Test func l6ConcurrentNewRulesWithOneIDLeaveOneWinner() throws {
+    for attempt in 0..<10 {
+      let store = RuleStore(directory: try Repository.temporaryDirectory("rules").path)
+      let outcomes = Recorder<Bool>()
+      DispatchQueue.concurrentPerform(iterations: 2) { writer in
+        let rule = Rule(id: "same", text: ["writer \(writer)"])
+        outcomes.append((try? store.save(rule, replacing: false)) != nil)
+      }
+      #expect(outcomes.all.filter { $0 }.count == 1, "attempt \(attempt)")
+      #expect(store.load().rules.map(\.id) == ["same"])
+      let leftovers = try FileManager.default.contentsOfDirectory(atPath: store.directory).filter { $0.hasPrefix(".") }
+      #expect(leftovers.isEmpty)
+    }
+  }
+
   @Test func missingDirectoryIsOneProblem() {
     let contents = RuleStore(directory: "/nonexistent/rules").load()
     #expect(contents.rules.isEmpty && contents.problems.count == 1)

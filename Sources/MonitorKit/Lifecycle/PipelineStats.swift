@@ -24,6 +24,8 @@ public struct PipelineStats: Sendable {
   /// Decoded → PUBACK, for events acknowledged this interval (empty without MQTT).
   public var eventLatency: LatencySamples
   public var residentBytes: Int
+  /// Events dropped because delivery stalled (`EventDelivery.capacity` waiting), since start.
+  public var eventsDropped = 0
 
   /// The stats message (README.md, "MQTT"): numbers per camera, latencies in milliseconds.
   public var json: [String: Any] {
@@ -43,6 +45,7 @@ public struct PipelineStats: Sendable {
     return [
       "cameras": cameras, "rss_bytes": residentBytes, "interval_s": (interval * 10).rounded() / 10,
       "event_latency_p50_ms": milliseconds(eventLatency, 50), "event_latency_p99_ms": milliseconds(eventLatency, 99),
+      "events_dropped": eventsDropped,
     ]
   }
 }

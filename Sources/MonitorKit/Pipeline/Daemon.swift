@@ -169,10 +169,12 @@ public final class Daemon: @unchecked Sendable {
       return now - start
     }
     let cameras = pipelines.map { $0.takeStats(dropped: queue.dropped(camera: $0.id)) }
-    return PipelineStats(
+    var stats = PipelineStats(
       interval: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18,
       cameras: cameras, eventLatency: publisher?.takeLatencies() ?? LatencySamples(),
       residentBytes: ResidentMemory.bytes())
+    stats.eventsDropped = delivery.dropped
+    return stats
   }
 
   /// Per camera: frames embedded and dropped so far.

@@ -2,6 +2,10 @@ import Core
 import Foundation
 import Rules
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The rules directory: one `<id>.toml` per rule, written atomically
 /// (temporary file + rename) so the daemon never reads half a rule. A broken
 /// file is reported (file, line, what is wrong) and skipped; every other rule
@@ -65,10 +69,28 @@ public struct RuleStore: Sendable {
   }
 
   /// Writes `rule` as `<id>.toml`, atomically, creating the directory if needed.
-  public func save(_ rule: Rule) throws {
-    try rule.validate(file: path(of: rule.id))
+  /// `replacing: false` (a new rule) fails when the file exists, also when
+  /// another writer created it a moment ago: the complete file is linked
+  /// into place, which refuses an existing name, rather than renamed over it.
+  public func save(_ rule: Rule, replacing: Bool = true) throws {
+    let final = path(of: rule.id)
+    try rule.validate(file: final)
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    try Data(rule.toml.utf8).write(to: URL(fileURLWithPath: path(of: rule.id)), options: .atomic)
+    guard !replacing else {
+      try Data(rule.toml.utf8).write(to: URL(fileURLWithPath: final), options: .atomic)
+      return
+    }
+    // A dot file: the watcher never reads it.
+    let temporary = directory + "/.\(rule.id).\(UUID().uuidString).tmp"
+    try Data(rule.toml.utf8).write(to: URL(fileURLWithPath: temporary))
+    defer { unlink(temporary) }
+    guard link(temporary, final) == 0 else {
+      let reason = errno == EEXIST ? "exists" : String(cString: strerror(errno))
+      throw ConfigError(
+        file: final, line: 0,
+        reason == "exists"
+          ? "a rule with id '\(rule.id)' exists; remove it first or pick another --id" : "cannot write (\(reason))")
+    }
   }
 
   /// Removes the rule's file; throws naming the id if there is none.

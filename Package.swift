@@ -14,7 +14,18 @@ let package = Package(
     // For the benchmarks package (Benchmarks/), which scripts/test does not build.
     .library(
       name: "MonitorLibraries",
-      targets: ["Core", "TOML", "Tensor", "ModelIO", "CLIP", "Mamba", "Rules", "Video", "Alerts", "MonitorKit"]),
+      targets: [
+        "Core", "TOML", "Config", "Tensor", "ModelIO", "CLIP", "Mamba", "Rules", "Video", "Alerts", "MonitorKit",
+      ]),
+    // For the fuzz package (Fuzz/): each harness links only the leaf module it fuzzes.
+    .library(name: "Core", targets: ["Core"]),
+    .library(name: "TOML", targets: ["TOML"]),
+    .library(name: "Config", targets: ["Config"]),
+    .library(name: "Rules", targets: ["Rules"]),
+    .library(name: "ModelIO", targets: ["ModelIO"]),
+    .library(name: "CLIP", targets: ["CLIP"]),
+    .library(name: "Video", targets: ["Video"]),
+    .library(name: "Alerts", targets: ["Alerts"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -51,13 +62,17 @@ let package = Package(
     .target(name: "Rules", dependencies: ["Core", "TOML"], swiftSettings: strict),
     // Frame sources, decode, sampling, motion gate, JPEG, reconnect.
     .target(name: "Video", dependencies: ["Core", "CFFmpeg"], swiftSettings: strict),
+    // The configuration file (monitor.toml): strict reading and cross-field checks. A leaf of its
+    // own so the fuzz harness (Fuzz/) reaches it without the daemon.
+    .target(name: "Config", dependencies: ["Core", "TOML", "Rules", "Video"], swiftSettings: strict),
     // Alerts: libmosquitto publisher, topics, payloads, on-disk outbox, Home Assistant discovery.
     .target(name: "Alerts", dependencies: ["Core", "CMosquitto"], swiftSettings: strict),
     // The daemon: configuration, rule store, per-camera pipeline, inference workers.
     .target(
       name: "MonitorKit",
       dependencies: [
-        "Core", "TOML", "Video", "CLIP", "Mamba", "Rules", "ModelIO", "Tensor", "Alerts", "CEmbeddedModel",
+        "Core", "TOML", "Config", "Video", "CLIP", "Mamba", "Rules", "ModelIO", "Tensor", "Alerts",
+        "CEmbeddedModel",
       ],
       swiftSettings: strict),
     // Test doubles and helpers that drive real processes (RTSP server, ffmpeg CLI).

@@ -128,7 +128,8 @@ public final class Outbox: @unchecked Sendable {
     for name in names where name.hasSuffix(".tmp") { unlink(directory + "/" + name) }
   }
 
-  static func decode(_ data: Data, sequence: UInt64) -> Message? {
+  /// One record file's contents, or nil when it is not a whole record (public for the fuzz harness).
+  public static func decode(_ data: Data, sequence: UInt64) -> Message? {
     var lines: [String] = []
     var index = data.startIndex
     while lines.count < 4, let newline = data[index...].firstIndex(of: 0x0A) {

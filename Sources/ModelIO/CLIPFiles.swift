@@ -37,7 +37,8 @@ public struct CLIPFiles: Sendable {
     (imageMean, imageStd) = try Self.normalisation(directory + "/preprocessor_config.json")
   }
 
-  private static func normalisation(_ path: String) throws(ModelError) -> ([Float], [Float]) {
+  /// `image_mean`/`image_std` of a `preprocessor_config.json` (OpenAI's when the file is absent).
+  public static func normalisation(_ path: String) throws(ModelError) -> ([Float], [Float]) {
     guard FileManager.default.fileExists(atPath: path) else { return (openAIMean, openAIStd) }
     struct Raw: Decodable {
       // swift-format-ignore: AlwaysUseLowerCamelCase

@@ -1,3 +1,4 @@
+import Config
 import Core
 import Foundation
 import Rules

@@ -1,3 +1,4 @@
+import Config
 import Core
 import Dispatch
 import Rules

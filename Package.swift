@@ -98,7 +98,8 @@ let package = Package(
       name: "CLIPTests", dependencies: ["CLIP", "Core", "ModelIO", "Tensor", "TestSupport"], swiftSettings: strict),
     .testTarget(name: "RulesTests", dependencies: ["Rules", "Core", "TestSupport"], swiftSettings: strict),
     .testTarget(
-      name: "MonitorKitTests", dependencies: ["MonitorKit", "Alerts", "Core", "Rules", "Video", "TestSupport"],
+      name: "MonitorKitTests",
+      dependencies: ["MonitorKit", "Alerts", "Core", "Rules", "Video", "ModelIO", "Tensor", "TestSupport"],
       swiftSettings: strict),
     .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Core", "TestSupport"], swiftSettings: strict),
     .testTarget(name: "CShimTests", dependencies: ["CFFmpeg", "COpenBLAS", "CMosquitto"], swiftSettings: strict),

@@ -9,7 +9,7 @@ import Foundation
 /// every transition returns the messages to send, so it is tested without a
 /// broker.
 public struct BrokerSession: Sendable {
-  public struct Entity: Sendable, Hashable {
+  public struct Entity: Sendable, Hashable, Codable {
     public var camera: String
     public var rule: String
     public var label: String
@@ -31,12 +31,19 @@ public struct BrokerSession: Sendable {
   /// Successful connections so far (more than one: reconnected).
   public private(set) var connections = 0
   public private(set) var entities: Set<Entity> = []
+  /// Entities a previous run published (persisted by the publisher): those
+  /// the first `setEntities` does not name again are removed from the broker,
+  /// so a rule deleted while the daemon was down leaves no orphan entity.
+  private var previous: Set<Entity>
   private var retained: [String: Data] = [:]
   private var inflight: [Int32: UInt64] = [:]
   /// Decode instants of events accepted in this process, by outbox sequence.
   private var decodedAt: [UInt64: ContinuousClock.Instant] = [:]
 
-  public init(topics: Topics) { self.topics = topics }
+  public init(topics: Topics, previous: Set<Entity> = []) {
+    self.topics = topics
+    self.previous = previous
+  }
 
   /// Connected: availability first, then every retained message (by topic).
   /// Nothing is in flight on a new connection: the outbox is sent again.
@@ -60,27 +67,35 @@ public struct BrokerSession: Sendable {
     return isConnected ? Retained(topic: topic, payload: payload) : nil
   }
 
-  /// The camera × rule pairs that exist now: discovery and a retained `OFF`
-  /// for new ones; for gone
-  /// ones an empty retained discovery config (Home Assistant removes the
-  /// entity), state and snapshot (an empty retained payload deletes the
-  /// retained message, so nothing of the rule outlives it). Returns what to
-  /// send now.
+  /// The camera × rule pairs that exist now. A pair that is gone (or was
+  /// published by a previous run and is not named now) gets an empty retained
+  /// discovery config (Home Assistant removes the entity), state and snapshot
+  /// (an empty retained payload deletes the retained message, so nothing of
+  /// the rule outlives it). A new pair gets discovery and a retained `OFF`; a
+  /// pair whose label changed gets discovery only (an open episode stays ON).
+  /// Removals go first: they never clear a topic an addition just set.
+  /// Returns what to send now.
   public mutating func setEntities(_ new: Set<Entity>) -> [Retained] {
+    let newKeys = Set(new.map(Self.key))
+    let oldKeys = Set(entities.map(Self.key))
+    let removedKeys = Set(entities.union(previous).map(Self.key)).subtracting(newKeys)
     let added = new.subtracting(entities)
-    let removed = entities.subtracting(new)
     entities = new
+    previous = []
     var messages: [Retained?] = []
+    for key in removedKeys.sorted() {
+      let (camera, rule) = (key.camera, key.rule)
+      messages.append(retain(topics.discovery(camera: camera, rule: rule), Data()))
+      messages.append(retain(topics.state(camera: camera, rule: rule), Data()))
+      messages.append(retain(topics.snapshot(camera: camera, rule: rule), Data()))
+    }
     for entity in added.sorted(by: Self.order) {
       messages.append(retain(discoveryTopic(entity), discoveryPayload(entity)))
       // A known state from the start: Home Assistant shows `unknown` until a
       // state is retained, and an episode left ON by a crash is turned off.
-      messages.append(retain(topics.state(camera: entity.camera, rule: entity.rule), Data("OFF".utf8)))
-    }
-    for entity in removed.sorted(by: Self.order) {
-      messages.append(retain(discoveryTopic(entity), Data()))
-      messages.append(retain(topics.state(camera: entity.camera, rule: entity.rule), Data()))
-      messages.append(retain(topics.snapshot(camera: entity.camera, rule: entity.rule), Data()))
+      if !oldKeys.contains(Self.key(entity)) {
+        messages.append(retain(topics.state(camera: entity.camera, rule: entity.rule), Data("OFF".utf8)))
+      }
     }
     return messages.compactMap { $0 }
   }
@@ -121,4 +136,11 @@ public struct BrokerSession: Sendable {
     Payloads.discovery(topics: topics, camera: e.camera, rule: e.rule, label: e.label)
   }
   private static func order(_ a: Entity, _ b: Entity) -> Bool { (a.camera, a.rule) < (b.camera, b.rule) }
+  private static func key(_ e: Entity) -> Key { Key(camera: e.camera, rule: e.rule) }
+  /// An entity's identity on the broker (its topics): camera and rule, not the label.
+  private struct Key: Hashable, Comparable {
+    var camera: String
+    var rule: String
+    static func < (a: Key, b: Key) -> Bool { (a.camera, a.rule) < (b.camera, b.rule) }
+  }
 }

@@ -42,14 +42,21 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
   private let session: Mutex<BrokerSession>
   /// Frame decoded → PUBACK, per event acknowledged since the last `takeLatencies()`.
   private let latencies = Mutex(LatencySamples())
+  private let entitiesFile: String?
   /// Whether the last outbox write failed (for one log line per outage).
   private let diskFailing = Mutex(false)
 
-  public init(settings: Settings, outbox: Outbox, log: @escaping @Sendable (String) -> Void) throws {
+  /// `entitiesFile`: where the set of published entities is kept between
+  /// runs (in `state_dir`), so the first `setEntities` also removes those of
+  /// rules deleted while the daemon was down; nil keeps it in memory only.
+  public init(
+    settings: Settings, outbox: Outbox, entitiesFile: String? = nil, log: @escaping @Sendable (String) -> Void
+  ) throws {
     self.settings = settings
     self.outbox = outbox
+    self.entitiesFile = entitiesFile
     self.log = log
-    session = Mutex(BrokerSession(topics: settings.topics))
+    session = Mutex(BrokerSession(topics: settings.topics, previous: Self.loadEntities(entitiesFile, log: log)))
     for problem in outbox.problems { log("mqtt outbox: \(problem)") }
     MosquittoLibrary.initialize()
     handle = mosquitto_new(settings.clientID, true, nil)
@@ -119,6 +126,25 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
     }
   }
 
+  private static func loadEntities(_ file: String?, log: (String) -> Void) -> Set<Entity> {
+    guard let file, let data = FileManager.default.contents(atPath: file) else { return [] }
+    guard let entities = try? JSONDecoder().decode([Entity].self, from: data) else {
+      log("mqtt: \(file) is damaged; entities of rules removed while stopped stay on the broker")
+      return []
+    }
+    return Set(entities)
+  }
+
+  private func saveEntities(_ entities: Set<Entity>) {
+    guard let entitiesFile else { return }
+    let sorted = entities.sorted { ($0.camera, $0.rule) < ($1.camera, $1.rule) }
+    do {
+      try DurableFile.write(try JSONEncoder().encode(sorted), to: entitiesFile)
+    } catch {
+      log("mqtt: cannot save \(entitiesFile) (\(error)); a rule removed while stopped may leave its entity behind")
+    }
+  }
+
   /// One line when the outbox disk starts failing and one when it recovers.
   private func reportDisk(_ failure: OutboxError?, event: String) {
     let changed = diskFailing.withLock { failing in
@@ -134,8 +160,11 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
   }
 
   /// The camera × rule pairs that exist now: discovery for new ones, an empty
-  /// retained config (Home Assistant removes the entity) for gone ones.
+  /// retained config (Home Assistant removes the entity) for gone ones. The
+  /// set is saved before anything is sent: a crash right after still knows
+  /// what the broker may hold.
   public func setEntities(_ entities: Set<Entity>) {
+    saveEntities(entities)
     for message in session.withLock({ $0.setEntities(entities) }) { send(message.topic, message.payload, retain: true) }
   }
 

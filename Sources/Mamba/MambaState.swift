@@ -66,6 +66,10 @@ public struct MambaState: Sendable, Equatable {
     self.init(config: config)
     convWindow = try file.tensor("conv_window", shape: [config.dInner, config.dConv - 1]).scalars
     ssm = try file.tensor("ssm", shape: [config.dInner, config.dState]).scalars
+    // A NaN in a state would poison every later step of that camera.
+    guard convWindow.allSatisfy(\.isFinite), ssm.allSatisfy(\.isFinite) else {
+      throw ModelError(file: file.path, "saved state holds non-finite values")
+    }
     guard let text = file.metadata["steps"], let steps = Int(text), steps >= 0 else {
       throw ModelError(file: file.path, "metadata 'steps' missing or not a count")
     }

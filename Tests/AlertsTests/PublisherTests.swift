@@ -14,12 +14,14 @@ import Testing
   }
 
   static func publisher(
-    port: Int, outbox directory: String, log: @escaping @Sendable (String) -> Void = { _ in }
+    port: Int, outbox directory: String, entitiesFile: String? = nil,
+    log: @escaping @Sendable (String) -> Void = { _ in }
   ) throws -> MQTTPublisher {
     var settings = MQTTPublisher.Settings(topics: Topics(prefix: "monitor", node: "edge"), clientID: "test-\(port)")
     settings.host = "127.0.0.1"
     settings.port = port
-    return try MQTTPublisher(settings: settings, outbox: try Outbox(directory: directory), log: log)
+    return try MQTTPublisher(
+      settings: settings, outbox: try Outbox(directory: directory), entitiesFile: entitiesFile, log: log)
   }
 
   /// `topic payload` lines a subscriber printed (debug lines dropped).
@@ -61,6 +63,33 @@ import Testing
     #expect(lines.contains { $0.hasPrefix("monitor/edge/hall/person-falls/snapshot ") })
     publisher.stop()
     #expect(waitUntil(timeout: 5) { Self.lines(subscriber).contains("monitor/edge/available offline") })
+  }
+
+  /// M7: a rule removed while the daemon was down: the next run, reading the
+  /// entity set the last one saved, deletes its retained topics on the broker.
+  @Test func m7RuleRemovedWhileStoppedLeavesNothingRetained() throws {
+    let broker = try MosquittoBroker()
+    let directory = try Repository.temporaryDirectory("mqtt-entities").path
+    let entities = directory + "/mqtt-entities.json"
+    let falls = MQTTPublisher.Entity(camera: "hall", rule: "person-falls", label: "a person falls")
+    let smoke = MQTTPublisher.Entity(camera: "hall", rule: "smoke", label: "smoke")
+    let first = try Self.publisher(port: broker.port, outbox: directory + "/outbox", entitiesFile: entities)
+    first.start()
+    #expect(waitUntil(timeout: 10) { first.isConnected })
+    first.setEntities([falls, smoke])
+    first.deliver(Self.event(.new, id: "e1", time: 2, snapshot: [0xFF, 0xD8, 0xFF, 0xD9]))
+    #expect(waitUntil(timeout: 10) { first.outbox.count == 0 })
+    first.stop()
+    // Restarted without the rule: a fresh subscriber sees what stays retained.
+    let second = try Self.publisher(port: broker.port, outbox: directory + "/outbox", entitiesFile: entities)
+    second.start()
+    #expect(waitUntil(timeout: 10) { second.isConnected })
+    second.setEntities([smoke])
+    let probe = try broker.subscribe(["monitor/#", "homeassistant/#"])
+    #expect(waitUntil(timeout: 5) { Self.lines(probe).contains("monitor/edge/hall/smoke/state OFF") }, "\(probe.log)")
+    Thread.sleep(forTimeInterval: 0.5)
+    #expect(!Self.lines(probe).contains { $0.contains("person-falls") }, "\(probe.log)")
+    second.stop()
   }
 
   /// H5: with the broker connected but the outbox unwritable (disk full,

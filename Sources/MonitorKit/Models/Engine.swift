@@ -16,6 +16,8 @@ public final class Engine: @unchecked Sendable {
   public let adapter: TemporalAdapter?
   /// Shown in events so subscribers can tell models apart.
   public let modelName: String
+  /// Identity of the model files (`ModelFingerprint`): a saved temporal state is restored only under the same one.
+  public let fingerprint: String
   /// Rules' example pictures, decoded off the inference thread (see `ExamplePictures`).
   public let examples: ExamplePictures
   private var textCache: [String: [Float]] = [:]
@@ -31,14 +33,15 @@ public final class Engine: @unchecked Sendable {
   /// the training-free multi-horizon pooling.
   public convenience init(clipDirectory: String?, temporalFile: String?) throws {
     guard let clipDirectory else {
-      let (clip, adapter) = try EmbeddedModel.withFiles { directory in
-        (
-          try CLIPModel(directory: directory),
-          try Self.adapter(temporalFile ?? directory + "/" + EmbeddedModel.temporalFile)
+      let (clip, adapter, fingerprint) = try EmbeddedModel.withFiles { directory in
+        let temporal = temporalFile ?? directory + "/" + EmbeddedModel.temporalFile
+        return (
+          try CLIPModel(directory: directory), try Self.adapter(temporal),
+          Self.fingerprint(clipDirectory: directory, temporalFile: temporal)
         )
       }
       try Self.check(adapter, fits: clip, file: temporalFile ?? "embedded model")
-      self.init(clip: clip, adapter: adapter, modelName: EmbeddedModel.name + "+mamba")
+      self.init(clip: clip, adapter: adapter, modelName: EmbeddedModel.name + "+mamba", fingerprint: fingerprint)
       return
     }
     let clip = try CLIPModel(directory: clipDirectory)
@@ -46,7 +49,14 @@ public final class Engine: @unchecked Sendable {
     if let adapter { try Self.check(adapter, fits: clip, file: temporalFile!) }
     self.init(
       clip: clip, adapter: adapter,
-      modelName: URL(fileURLWithPath: clipDirectory).lastPathComponent + (adapter == nil ? "+pooling" : "+mamba"))
+      modelName: URL(fileURLWithPath: clipDirectory).lastPathComponent + (adapter == nil ? "+pooling" : "+mamba"),
+      fingerprint: Self.fingerprint(clipDirectory: clipDirectory, temporalFile: temporalFile))
+  }
+
+  private static func fingerprint(clipDirectory: String, temporalFile: String?) -> String {
+    ModelFingerprint.of(
+      ["config.json", "preprocessor_config.json", "model.safetensors"].map { clipDirectory + "/" + $0 }
+        + (temporalFile.map { [$0] } ?? []))
   }
 
   private static func adapter(_ file: String) throws -> TemporalAdapter {
@@ -63,10 +73,12 @@ public final class Engine: @unchecked Sendable {
   }
 
   /// Models already in memory (benchmarks, the embedded default model).
-  public init(clip: CLIPModel, adapter: TemporalAdapter?, modelName: String) {
+  /// `fingerprint`: of the files the models came from (default: the name only).
+  public init(clip: CLIPModel, adapter: TemporalAdapter?, modelName: String, fingerprint: String? = nil) {
     self.clip = clip
     self.adapter = adapter
     self.modelName = modelName
+    self.fingerprint = fingerprint ?? modelName
     examples = ExamplePictures(size: clip.config.imageSize)
   }
 

@@ -1,6 +1,7 @@
 import Config
 import Core
 import Foundation
+import ModelIO
 import Rules
 import Synchronization
 import Video
@@ -120,6 +121,14 @@ public final class CameraPipeline: @unchecked Sendable {
   /// (default: the last frame this pipeline stepped).
   public func finish(time: Double? = nil, engine: Engine) -> [PendingEvent] {
     state.finish(time: time ?? lastTime, engine: engine)
+  }
+
+  /// The temporal state to save (inference thread: a copy, no I/O); nil before the first frame.
+  func savedTemporalState() -> TemporalStateStore.Saved? { state.savedTemporalState() }
+
+  /// Before the first frame: resume from a saved state (see `CameraState.restoreTemporalState`).
+  func restoreTemporalState(_ file: SafeTensors) throws(ModelError) -> Double {
+    try state.restoreTemporalState(file)
   }
 
   // MARK: Stats (any thread)

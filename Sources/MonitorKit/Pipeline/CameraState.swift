@@ -1,7 +1,10 @@
 import CLIP
 import Core
+import Foundation
 import Mamba
+import ModelIO
 import Rules
+import Tensor
 
 /// Everything one camera carries between frames: its temporal state and its
 /// rules' scoring state (`RuleTracks`). `process` turns one embedded frame
@@ -16,9 +19,18 @@ public struct CameraState: Sendable {
   private let pooling: MultiHorizonPooling
   private var poolingState: MultiHorizonPooling.State
   private var tracks: RuleTracks<Frame>
+  /// Wall-clock seconds (Unix time); a test's own clock in tests.
+  private let wallClock: @Sendable () -> Double
+  /// Wall-clock time of the last frame processed: the gap a saved state decays over is measured from it.
+  private var lastWallTime: Double?
+  /// Set by a restore: the wall-clock time of the restored state's last frame.
+  private var resumingFrom: Double?
 
-  public init(camera: String, engine: Engine) {
+  public init(
+    camera: String, engine: Engine, wallClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+  ) {
     self.camera = camera
+    self.wallClock = wallClock
     adapter = engine.adapter
     adapterState = engine.adapter?.makeState()
     pooling = MultiHorizonPooling(dimension: engine.clip.config.projectionDim, horizons: Rule.horizons)
@@ -42,9 +54,54 @@ public struct CameraState: Sendable {
     convert(tracks.finish(time: time), engine: engine, time: time)
   }
 
+  // MARK: Saving and restoring the temporal state
+
+  /// The temporal state as safetensors tensors and metadata (`kind`,
+  /// `wall_time` of the last frame); nil before the first frame.
+  public func savedTemporalState() -> (tensors: [String: Tensor], metadata: [String: String])? {
+    guard let lastWallTime else { return nil }
+    var (tensors, metadata) = adapterState?.saved() ?? poolingState.saved()
+    metadata["kind"] = adapterState == nil ? "pooling" : "mamba"
+    metadata["wall_time"] = String(lastWallTime)
+    return (tensors, metadata)
+  }
+
+  /// Restores a state saved by `savedTemporalState` for the same model. The
+  /// first frame after it steps as if the whole wall-clock gap since the saved
+  /// state's last frame had elapsed in stream time, which is what the
+  /// continuous-time step would have done had the daemon never stopped.
+  /// Returns the gap so far in seconds.
+  public mutating func restoreTemporalState(_ file: SafeTensors) throws(ModelError) -> Double {
+    let kind = adapterState == nil ? "pooling" : "mamba"
+    guard file.metadata["kind"] == kind else {
+      throw ModelError(file: file.path, "saved for the \(file.metadata["kind"] ?? "?") temporal model, not \(kind)")
+    }
+    guard let text = file.metadata["wall_time"], let savedAt = Double(text), savedAt.isFinite else {
+      throw ModelError(file: file.path, "metadata 'wall_time' missing or not a time")
+    }
+    if let adapter {
+      adapterState = try TemporalAdapter.State(restoring: file, adapter: adapter)
+    } else {
+      poolingState = try pooling.restoreState(file)
+    }
+    resumingFrom = savedAt
+    lastWallTime = savedAt
+    return max(0, wallClock() - savedAt)
+  }
+
   /// One rolling embedding per horizon: the adapter's output for all of them
   /// when trained weights are loaded, else the multi-horizon pools.
   private mutating func temporalStep(_ embedding: [Float], time: Double) -> [[Float]] {
+    let now = wallClock()
+    if let savedAt = resumingFrom {
+      // This run's stream clock starts anywhere: place the restored state's
+      // last frame the wall-clock gap before this one.
+      let gap = max(0, now - savedAt)
+      adapterState?.lastTime = time - gap
+      if poolingState.previous != nil { poolingState.lastTime = time - gap }
+      resumingFrom = nil
+    }
+    lastWallTime = now
     if var adapter, var state = adapterState {
       var output = [Float](repeating: 0, count: embedding.count)
       adapter.step(embedding, time: time, state: &state, into: &output)

@@ -56,7 +56,8 @@ public final class Daemon: @unchecked Sendable {
     if configuration.mqtt.enabled {
       let outbox = try Outbox(directory: configuration.stateDirectory + "/outbox")
       publisher = try MQTTPublisher(
-        settings: try configuration.mqtt.publisherSettings(node: configuration.node), outbox: outbox, log: log)
+        settings: try configuration.mqtt.publisherSettings(node: configuration.node), outbox: outbox,
+        entitiesFile: configuration.stateDirectory + "/mqtt-entities.json", log: log)
     } else {
       publisher = nil
     }
@@ -66,7 +67,18 @@ public final class Daemon: @unchecked Sendable {
       journal = nil
       log("state_dir \(configuration.stateDirectory): \(error); episodes open at a crash will not be ended")
     }
-    delivery = EventDelivery(sinks: sinks + (publisher.map { [$0] } ?? []), journal: journal, log: log)
+    let states: TemporalStateStore?
+    do {
+      states = try TemporalStateStore(
+        directory: configuration.stateDirectory + "/temporal", fingerprint: engine.fingerprint, log: log)
+    } catch {
+      states = nil
+      log("state_dir \(configuration.stateDirectory): \(error); temporal states will not survive a restart")
+    }
+    delivery = EventDelivery(
+      // MQTT first: its outbox record is fsync'd before the log line and the
+      // events file see the event, so a line there means a stored event.
+      sinks: (publisher.map { [$0] } ?? []) + sinks, journal: journal, states: states, log: log)
     var pipelines: [CameraPipeline] = []
     for camera in configuration.cameras where camera.enabled {
       do {
@@ -77,6 +89,7 @@ public final class Daemon: @unchecked Sendable {
         log("camera \(camera.name): \(error)")  // validated at config load; kept for safety
       }
     }
+    for pipeline in pipelines { states?.restore(pipeline) }
     self.pipelines = pipelines
     queue = FrameQueue(capacity: max(2, 2 * pipelines.count))
     worker = InferenceWorker(
@@ -121,7 +134,12 @@ public final class Daemon: @unchecked Sendable {
     publisher?.start()
     let contents = watcher.start()
     engine.examples.prepare(for: contents.rules)
-    publisher?.setEntities(Self.entities(cameras: pipelines.map(\.id.name), rules: contents.rules))
+    if contents.isUnreadable {
+      // Entities wait for the first readable load: "no rules" would remove them all.
+      log("rules directory \(configuration.rulesDirectory) is missing or unreadable; no rules until it is")
+    } else {
+      publisher?.setEntities(Self.entities(cameras: pipelines.map(\.id.name), rules: contents.rules))
+    }
     rules.set(contents.rules)
     log("rules: \(contents.rules.count) loaded from \(configuration.rulesDirectory)")
     for problem in contents.problems { log("rule skipped: \(problem)") }

@@ -17,6 +17,9 @@ public final class EventDelivery: @unchecked Sendable {
   private let log: @Sendable (String) -> Void
   private let condition = NSCondition()
   private var pending: [PendingEvent] = []
+  private let states: TemporalStateStore?
+  /// Temporal states waiting to be written, the latest per camera.
+  private var pendingStates: [CameraID: TemporalStateStore.Saved] = [:]
   private var closed = false
   private var finished = false
   /// Whether the queue overflowed since the sinks last took a batch (one log line per stall).
@@ -31,9 +34,14 @@ public final class EventDelivery: @unchecked Sendable {
   }
 
   /// `journal`: open episodes on disk, so a crash never leaves one open (the daemon; replay has none).
-  public init(sinks: [any AlertSink], journal: EpisodeJournal? = nil, log: @escaping @Sendable (String) -> Void) {
+  /// `states`: where cameras' temporal states are saved (the daemon; replay has none).
+  public init(
+    sinks: [any AlertSink], journal: EpisodeJournal? = nil, states: TemporalStateStore? = nil,
+    log: @escaping @Sendable (String) -> Void
+  ) {
     self.sinks = sinks
     self.journal = journal
+    self.states = states
     self.log = log
   }
 
@@ -60,6 +68,15 @@ public final class EventDelivery: @unchecked Sendable {
     condition.signal()
   }
 
+  /// Queues cameras' temporal states to be saved (never blocks; a newer state replaces an older one).
+  func save(_ saved: [(camera: CameraID, state: TemporalStateStore.Saved)]) {
+    guard states != nil, !saved.isEmpty else { return }
+    condition.lock()
+    defer { condition.unlock() }
+    for (camera, state) in saved { pendingStates[camera] = state }
+    condition.signal()
+  }
+
   /// Delivers what is queued, then ends the thread; waits up to `timeout` seconds.
   public func stop(timeout: Double) {
     condition.lock()
@@ -72,7 +89,8 @@ public final class EventDelivery: @unchecked Sendable {
 
   private func run() {
     let snapshots = JPEGEncoder()
-    while let batch = next() {
+    while let (batch, saved) = next() {
+      if !saved.isEmpty { states?.save(saved.sorted { $0.key.index < $1.key.index }.map { ($0.key, $0.value) }) }
       for pending in batch {
         var event = pending.event
         if let frame = pending.snapshot {
@@ -94,13 +112,13 @@ public final class EventDelivery: @unchecked Sendable {
   }
 
   /// Everything queued, waiting for some; nil once closed and drained.
-  private func next() -> [PendingEvent]? {
+  private func next() -> ([PendingEvent], [CameraID: TemporalStateStore.Saved])? {
     condition.lock()
     defer { condition.unlock() }
-    while pending.isEmpty && !closed { condition.wait() }
-    if pending.isEmpty { return nil }
+    while pending.isEmpty && pendingStates.isEmpty && !closed { condition.wait() }
+    if pending.isEmpty && pendingStates.isEmpty { return nil }
     stalled = false
-    defer { pending = [] }
-    return pending
+    defer { (pending, pendingStates) = ([], [:]) }
+    return (pending, pendingStates)
   }
 }

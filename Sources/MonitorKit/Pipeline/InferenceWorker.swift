@@ -19,6 +19,8 @@ final class InferenceWorker: @unchecked Sendable {
   private let done = DispatchSemaphore(value: 0)
   /// When the worker last made progress (or woke up idle).
   private let heartbeat = Mutex(Date())
+  /// When the cameras' temporal states were last handed to delivery for saving.
+  private var lastSave = ContinuousClock.now
 
   init(
     engine: Engine, queue: FrameQueue, pipelines: [CameraPipeline], rules: CurrentRules, delivery: EventDelivery,
@@ -45,6 +47,12 @@ final class InferenceWorker: @unchecked Sendable {
   /// open episode; false after `timeout` seconds.
   func join(timeout: Double) -> Bool { done.wait(timeout: .now() + timeout) == .success }
 
+  /// Copies every camera's temporal state (small, fixed size) for delivery to write.
+  private func saveStates() {
+    lastSave = .now
+    delivery.save(pipelines.compactMap { pipeline in pipeline.savedTemporalState().map { (pipeline.id, $0) } })
+  }
+
   private func run() {
     while let batch = queue.popBatch(maximum: min(8, max(1, pipelines.count))) {
       heartbeat.withLock { $0 = Date() }
@@ -57,8 +65,10 @@ final class InferenceWorker: @unchecked Sendable {
         delivery.enqueue(events)
       }
       for problem in engine.takeProblems() { log(problem) }
+      if ContinuousClock.now - lastSave >= .seconds(TemporalStateStore.interval) { saveStates() }
     }
     for pipeline in pipelines { delivery.enqueue(pipeline.finish(engine: engine)) }
+    saveStates()
     done.signal()
   }
 }

@@ -87,6 +87,11 @@ public struct Configuration: Sendable, Equatable {
 
   /// Reads and validates the file at `path`.
   public init(contentsOf path: String) throws(ConfigError) {
+    if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int,
+      size > Limits.settingsFileBytes
+    {
+      throw ConfigError(file: path, line: 0, "larger than \(Limits.settingsFileBytes >> 20) MB: not a configuration")
+    }
     guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
       throw ConfigError(file: path, line: 0, "cannot read the configuration (missing or not UTF-8)")
     }

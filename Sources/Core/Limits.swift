@@ -28,6 +28,10 @@ public enum Limits {
   /// faster than the length.
   public static let phrasing = 1_000
 
+  /// Largest configuration or rule file read, in bytes (a configuration
+  /// with 8,000 cameras is about 1 MB; a rule file a few hundred bytes).
+  public static let settingsFileBytes = 4 << 20
+
   /// Deepest nesting of arrays in a TOML file (rules and config need 2).
   public static let tomlNesting = 64
 

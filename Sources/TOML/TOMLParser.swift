@@ -32,9 +32,16 @@ struct TOMLParser {
     if current == "\n" { advance() }
   }
 
+  /// The document. Tables under construction live in `tables` and `lists`
+  /// (uniquely referenced, so each key is added in place) and replace their
+  /// placeholders in `root` at the end: adding to a table stored inside an
+  /// enum payload copied the whole list of tables per key, which made a file
+  /// with thousands of `[[cameras]]` quadratic.
   mutating func document() throws(TOMLError) -> TOMLTable {
     var root = TOMLTable()
-    // Path of the table that `key = value` lines go into; nil = root.
+    var tables: [String: TOMLTable] = [:]
+    var lists: [String: [TOMLTable]] = [:]
+    // The table that `key = value` lines go into; nil = root.
     var target: (name: String, isArray: Bool)?
     while current != nil {
       skipSpaces()
@@ -44,39 +51,17 @@ struct TOMLParser {
         continue
       }
       if c == "[" {
-        let headerLine = line
-        advance()
-        let isArray = current == "["
-        if isArray { advance() }
-        skipSpaces()
-        let name = try key()
-        skipSpaces()
-        guard current == "]" else { throw fail("expected ']' to close the table header") }
-        advance()
-        if isArray {
-          guard current == "]" else { throw fail("expected ']]' to close the array-of-tables header") }
-          advance()
+        let (name, isArray, headerLine) = try header()
+        if let existing = root[name], !(isArray && lists[name] != nil) {
+          let what = isArray ? "\(quoted(name))" : "table \(quoted(name))"
+          throw TOMLError(line: headerLine, message: "\(what) is already defined on line \(existing.line)")
         }
-        try endOfLine()
         if isArray {
-          if let existing = root[name] {
-            guard case .tables = existing.value else {
-              throw TOMLError(line: headerLine, message: "'\(name)' is already defined on line \(existing.line)")
-            }
-            root.update(name) {
-              if case .tables(var list) = $0 {
-                list.append(TOMLTable(line: headerLine))
-                $0 = .tables(list)
-              }
-            }
-          } else {
-            root.set(name, .tables([TOMLTable(line: headerLine)]), line: headerLine)
-          }
+          if lists[name] == nil { root.set(name, .tables([]), line: headerLine) }
+          lists[name, default: []].append(TOMLTable(line: headerLine))
         } else {
-          if let existing = root[name] {
-            throw TOMLError(line: headerLine, message: "table '\(name)' is already defined on line \(existing.line)")
-          }
           root.set(name, .table(TOMLTable(line: headerLine)), line: headerLine)
+          tables[name] = TOMLTable(line: headerLine)
         }
         target = (name, isArray)
         continue
@@ -84,43 +69,46 @@ struct TOMLParser {
       let keyLine = line
       let name = try key()
       skipSpaces()
-      guard current == "=" else { throw fail("expected '=' after the key '\(name)'") }
+      guard current == "=" else { throw fail("expected '=' after the key \(quoted(name))") }
       advance()
       skipSpaces()
       let parsed = try value()
       try endOfLine()
-      try insert(name, parsed, line: keyLine, into: &root, target: target)
+      switch target {
+      case nil: try Self.add(name, parsed, line: keyLine, to: &root)
+      case (let table, false)?: try Self.add(name, parsed, line: keyLine, to: &tables[table]!)
+      case (let list, true)?: try Self.add(name, parsed, line: keyLine, to: &lists[list]![lists[list]!.count - 1])
+      }
     }
+    for (name, table) in tables { root.update(name) { $0 = .table(table) } }
+    for (name, list) in lists { root.update(name) { $0 = .tables(list) } }
     return root
   }
 
-  private func insert(
-    _ name: String, _ value: TOMLValue, line: Int, into root: inout TOMLTable, target: (name: String, isArray: Bool)?
-  ) throws(TOMLError) {
-    func add(_ table: inout TOMLTable) throws(TOMLError) {
-      if let existing = table[name] {
-        throw TOMLError(line: line, message: "key '\(name)' is already set on line \(existing.line)")
-      }
-      table.set(name, value, line: line)
+  /// `[name]` or `[[name]]` and the end of its line.
+  private mutating func header() throws(TOMLError) -> (name: String, isArray: Bool, line: Int) {
+    let headerLine = line
+    advance()
+    let isArray = current == "["
+    if isArray { advance() }
+    skipSpaces()
+    let name = try key()
+    skipSpaces()
+    guard current == "]" else { throw fail("expected ']' to close the table header") }
+    advance()
+    if isArray {
+      guard current == "]" else { throw fail("expected ']]' to close the array-of-tables header") }
+      advance()
     }
-    guard let target else { return try add(&root) }
-    var failure: TOMLError?
-    root.update(target.name) { slot in
-      do throws(TOMLError) {
-        switch slot {
-        case .table(var table):
-          try add(&table)
-          slot = .table(table)
-        case .tables(var list):
-          try add(&list[list.count - 1])
-          slot = .tables(list)
-        default: break
-        }
-      } catch {
-        failure = error
-      }
+    try endOfLine()
+    return (name, isArray, headerLine)
+  }
+
+  private static func add(_ name: String, _ value: TOMLValue, line: Int, to table: inout TOMLTable) throws(TOMLError) {
+    if let existing = table[name] {
+      throw TOMLError(line: line, message: "key \(quoted(name)) is already set on line \(existing.line)")
     }
-    if let failure { throw failure }
+    table.set(name, value, line: line)
   }
 
   private mutating func key() throws(TOMLError) -> String {
@@ -184,7 +172,7 @@ struct TOMLParser {
       return .float(number)
     }
     if text.dropFirst().contains("-") || current == ":" { throw fail("dates and times are not supported") }
-    throw fail("'\(text)' is not a number (strings need quotes)")
+    throw fail("\(quoted(text)) is not a number (strings need quotes)")
   }
 
   private mutating func array() throws(TOMLError) -> TOMLValue {

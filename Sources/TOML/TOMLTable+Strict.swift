@@ -16,7 +16,7 @@ extension TOMLTable {
   /// Throws for the first key not in `allowed`, suggesting the nearest one.
   public func requireKnownKeys(_ allowed: [String], file: String) throws(ConfigError) {
     for entry in entries where !allowed.contains(entry.key) {
-      var message = "unknown key '\(entry.key)'"
+      var message = "unknown key \(quoted(entry.key))"
       if let nearest = Self.nearest(entry.key, in: allowed) { message += " (did you mean '\(nearest)'?)" }
       message += "; valid keys: \(allowed.joined(separator: ", "))"
       throw ConfigError(file: file, line: entry.line, message)
@@ -77,7 +77,7 @@ extension TOMLTable {
   }
 
   private func mistyped(_ entry: Entry, _ expected: String, _ file: String) -> ConfigError {
-    ConfigError(file: file, line: entry.line, "'\(entry.key)' must be \(expected), not \(entry.value.typeName)")
+    ConfigError(file: file, line: entry.line, "\(quoted(entry.key)) must be \(expected), not \(entry.value.typeName)")
   }
 
   /// The allowed key within edit distance 3 of `key`, if any.

@@ -33,21 +33,31 @@ public struct TOMLTable: Sendable, Equatable {
     public var line: Int
   }
   public private(set) var entries: [Entry] = []
+  /// Position of each key in `entries`: lookups stay O(1) however many keys
+  /// a file has (a linear search made big files quadratic).
+  private var positions: [String: Int] = [:]
   /// Line of the `[header]` (0 for the root table).
   public var line: Int
 
   public init(line: Int = 0) { self.line = line }
 
-  public subscript(key: String) -> Entry? { entries.first { $0.key == key } }
+  public subscript(key: String) -> Entry? { positions[key].map { entries[$0] } }
 
   mutating func set(_ key: String, _ value: TOMLValue, line: Int) {
+    positions[key] = entries.count
     entries.append(Entry(key: key, value: value, line: line))
   }
 
   mutating func update(_ key: String, _ body: (inout TOMLValue) -> Void) {
-    guard let index = entries.firstIndex(where: { $0.key == key }) else { return }
+    guard let index = positions[key] else { return }
     body(&entries[index].value)
   }
+}
+
+/// Text from a file as quoted in an error message: at most 40 characters, so
+/// a 50 MB value neither floods the log nor takes a minute to print.
+func quoted(_ text: some StringProtocol) -> String {
+  text.count <= 40 ? "'\(text)'" : "'\(text.prefix(40))…' (\(text.count) characters)"
 }
 
 public struct TOMLError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -17,10 +17,16 @@ public struct InputRequest: Sendable, Equatable {
     switch spec.kind {
     case .file(let path):
       formatName = nil
-      url = path
+      // Through FFmpeg's file protocol only: a path such as `http://host/x` or
+      // `subfile,,start,0,end,9,,:/etc/shadow` is a file name, never a
+      // protocol, and a playlist cannot make a file reach out to the network.
+      url = "file:" + path
+      options["protocol_whitelist"] = "file"
     case .rtsp(let rtspURL):
       formatName = "rtsp"
       url = rtspURL
+      // What RTSP needs (control over TCP or TLS, media over RTP/UDP); nothing else.
+      options["protocol_whitelist"] = "rtp,rtsp,rtsps,srtp,tcp,tls,udp"
       options["rtsp_transport"] = sourceOptions.rtspTransport.rawValue
       // Socket I/O timeout in microseconds: a dead camera never hangs a read.
       options["timeout"] = String(Int(sourceOptions.openTimeout * 1_000_000))

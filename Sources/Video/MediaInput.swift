@@ -73,9 +73,11 @@ final class MediaInput {
     var decoder: UnsafePointer<AVCodec>?
     let index = av_find_best_stream(format, AVMEDIA_TYPE_VIDEO, -1, -1, &decoder, 0)
     guard index >= 0 else {
-      avformat_close_input(&self.format)
+      // The codec's name is read before the context is freed (reading it
+      // after was a use-after-free, found by Fuzz/fuzz-picture).
       let reason: VideoError.Reason =
         index == cffmpeg_error_decoder_not_found() ? .unsupportedCodec(Self.videoCodecName(format)) : .noVideoStream
+      avformat_close_input(&self.format)
       throw VideoError(source: spec.name, reason: reason)
     }
     streamIndex = index

@@ -5,6 +5,10 @@ import Rules
 import TestSupport
 import Testing
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 @Suite(.serialized) struct RuleStoreTests {
   @Test func brokenFileIsReportedAndTheOthersLoad() throws {
     let directory = try Repository.temporaryDirectory("rules").path
@@ -46,6 +50,26 @@ import Testing
       let leftovers = try FileManager.default.contentsOfDirectory(atPath: store.directory).filter { $0.hasPrefix(".") }
       #expect(leftovers.isEmpty)
     }
+  }
+
+  /// L3: a secret symlinked into the rules directory was read as a rule and
+  /// its first token quoted in the log; FIFOs and huge files are not read either.
+  @Test func l3LinksFIFOsAndHugeFilesAreNotReadAsRules() throws {
+    let directory = try Repository.temporaryDirectory("rules-links").path
+    let secret = directory + "/../mqtt-password"
+    try "supersecretpw\n".write(toFile: secret, atomically: true, encoding: .utf8)
+    try FileManager.default.createSymbolicLink(atPath: directory + "/pw.toml", withDestinationPath: secret)
+    #expect(mkfifo(directory + "/fifo.toml", 0o600) == 0)
+    try Data(count: Limits.settingsFileBytes + 1).write(to: URL(fileURLWithPath: directory + "/huge.toml"))
+    try RuleStore(directory: directory).save(Rule(id: "ok", text: ["a dog"]))
+    let contents = RuleStore(directory: directory).load()  // returns: the FIFO is never opened
+    #expect(contents.rules.map(\.id) == ["ok"])
+    let problems = contents.problems.map(\.description)
+    #expect(problems.count == 3)
+    #expect(problems.contains { $0.contains("pw.toml") && $0.contains("symbolic link") })
+    #expect(problems.contains { $0.contains("fifo.toml") && $0.contains("not a regular file") })
+    #expect(problems.contains { $0.contains("huge.toml") && $0.contains("larger than 4 MB") })
+    #expect(!problems.contains { $0.contains("supersecret") })
   }
 
   @Test func missingDirectoryIsOneProblem() {

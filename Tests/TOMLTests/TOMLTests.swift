@@ -84,4 +84,30 @@ import Testing
     let allowed = String(repeating: "[", count: Limits.tomlNesting) + String(repeating: "]", count: Limits.tomlNesting)
     #expect(try TOMLTable.parse("a = \(allowed)")["a"] != nil)
   }
+
+  /// L13: a 50 MB bare value was echoed whole into the error (a minute of
+  /// output); quoted text is cut at 40 characters, its length named.
+  @Test func l13LongTextInAnErrorIsCut() throws {
+    let long = String(repeating: "1.", count: 500_000)
+    #expect {
+      try TOMLTable.parse("a = \(long)\n")
+    } throws: { error in
+      (error as? TOMLError)?.message
+        == "'\(String(repeating: "1.", count: 20))…' (1000000 characters) is not a number (strings need quotes)"
+    }
+  }
+
+  /// L13: many `[[cameras]]` tables: every key, table and lookup is kept
+  /// (the table array used to be copied per key).
+  @Test func l13ManyTablesKeepEveryKeyAndLine() throws {
+    let count = 20_000
+    let text = (0..<count).map { "[[cameras]]\nname = \"c\($0)\"\nurl = \"/v\($0).mp4\"\n" }.joined()
+    let table = try TOMLTable.parse(text)
+    guard case .tables(let cameras)? = table["cameras"]?.value else {
+      Issue.record("no cameras")
+      return
+    }
+    #expect(cameras.count == count)
+    #expect(cameras.last?["name"]?.value == .string("c\(count - 1)") && cameras.last?["url"]?.line == 3 * count)
+  }
 }

@@ -1,5 +1,10 @@
+import TestSupport
 import Testing
 import Video
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 @Suite struct SourceSpecTests {
   @Test func parsesEverySupportedForm() throws {
@@ -61,11 +66,17 @@ import Video
     let tcp = InputRequest(spec: try SourceSpec(parsing: "rtsp://cam/s"), options: options)
     #expect(tcp.formatName == "rtsp")
     #expect(tcp.url == "rtsp://cam/s")
-    #expect(tcp.options.map { "\($0.key)=\($0.value)" } == ["rtsp_transport=tcp", "timeout=2500000"])
+    #expect(
+      tcp.options.map { "\($0.key)=\($0.value)" } == [
+        "protocol_whitelist=rtp,rtsp,rtsps,srtp,tcp,tls,udp", "rtsp_transport=tcp", "timeout=2500000",
+      ])
     options.rtspTransport = .udp
     let udp = InputRequest(spec: try SourceSpec(parsing: "rtsp://cam/s"), options: options)
     #expect(
-      udp.options.map { "\($0.key)=\($0.value)" } == ["buffer_size=4194304", "rtsp_transport=udp", "timeout=2500000"])
+      udp.options.map { "\($0.key)=\($0.value)" } == [
+        "buffer_size=4194304", "protocol_whitelist=rtp,rtsp,rtsps,srtp,tcp,tls,udp", "rtsp_transport=udp",
+        "timeout=2500000",
+      ])
   }
 
   @Test func inputRequestForDevicesAndFiles() throws {
@@ -74,6 +85,40 @@ import Video
     let lavfi = InputRequest(spec: try SourceSpec(parsing: "lavfi:testsrc"), options: SourceOptions())
     #expect(lavfi.formatName == "lavfi" && lavfi.url == "testsrc")
     let file = InputRequest(spec: try SourceSpec(parsing: "/a.mp4"), options: SourceOptions())
-    #expect(file.formatName == nil && file.url == "/a.mp4")
+    #expect(file.formatName == nil && file.url == "file:/a.mp4")
+    #expect(file.options.map { "\($0.key)=\($0.value)" } == ["protocol_whitelist=file"])
+  }
+
+  /// L2: `file:http://…` passed the scheme allow-list and FFmpeg fetched it
+  /// over HTTP; `subfile,,…,,:/etc/hostname` read another file as a "plain path".
+  @Test(arguments: ["file:http://127.0.0.1:PORT/x.jpg", "tcp://127.0.0.1:PORT", "file:tcp://127.0.0.1:PORT"])
+  func l2AFileSourceNeverReachesTheNetwork(template: String) throws {
+    let listener = Network.silentListener()
+    defer { close(listener.fd) }
+    let url = template.replacingOccurrences(of: "PORT", with: String(listener.port))
+    var options = SourceOptions()
+    options.openTimeout = 2
+    options.sampleRate = nil
+    let source: VideoSource
+    do {
+      source = try VideoSource(url: url, options: options)
+    } catch {
+      #expect("\(error)".contains("scheme"))  // refused by the parser: nothing opened
+      return
+    }
+    #expect(throws: VideoError.self) { _ = try source.nextFrame() }
+    var poller = pollfd(fd: listener.fd, events: Int16(POLLIN), revents: 0)
+    #expect(poll(&poller, 1, 0) == 0, "\(url) connected to the listener")
+  }
+
+  @Test func l2ProtocolSyntaxInAPlainPathIsAFileName() throws {
+    var options = SourceOptions()
+    options.sampleRate = nil
+    let source = try VideoSource(url: "subfile,,start,0,end,10,,:/etc/hostname", options: options)
+    #expect {
+      _ = try source.nextFrame()
+    } throws: { error in
+      "\(error)".contains("No such file") || "\(error)".contains("no such file")
+    }
   }
 }

@@ -48,6 +48,7 @@ public struct RuleStore: Sendable {
     for name in names.sorted() where name.hasSuffix(".toml") && !name.hasPrefix(".") {
       let file = directory + "/" + name
       do {
+        if let problem = Self.problem(with: file) { throw ConfigError(file: file, line: 0, problem) }
         guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
         else {
           throw ConfigError(file: file, line: 0, "cannot read (permissions, or not UTF-8)")
@@ -66,6 +67,23 @@ public struct RuleStore: Sendable {
       }
     }
     return Contents(rules: rules, problems: problems)
+  }
+
+  /// Why `file` is not read as a rule, checked before opening it: a symbolic
+  /// link (a secret linked in by mistake would be quoted in the log), a
+  /// FIFO or device (a read could block forever), or an oversized file.
+  static func problem(with file: String) -> String? {
+    var status = stat()
+    guard lstat(file, &status) == 0 else { return String(cString: strerror(errno)) }
+    switch status.st_mode & S_IFMT {
+    case S_IFREG: break
+    case S_IFLNK: return "a symbolic link; rules must be plain files in the rules directory (copy it there)"
+    default: return "not a regular file (a FIFO, device or directory)"
+    }
+    guard status.st_size <= Limits.settingsFileBytes else {
+      return "larger than \(Limits.settingsFileBytes >> 20) MB: not a rule"
+    }
+    return nil
   }
 
   /// Writes `rule` as `<id>.toml`, atomically, creating the directory if needed.

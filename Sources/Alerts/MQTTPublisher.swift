@@ -43,6 +43,12 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
   /// Frame decoded → PUBACK, per event acknowledged since the last `takeLatencies()`.
   private let latencies = Mutex(LatencySamples())
   private let entitiesFile: String?
+  /// Held while outbox messages are handed to libmosquitto, by `deliver` and
+  /// by the connect callback's resend of the backlog, so events leave in
+  /// outbox order: a new event published while the backlog was still being
+  /// resent overtook older ones (an `end` before the episode's last `update`,
+  /// seen by `scripts/soak-faults` after a restart).
+  private let sendOrder = NSLock()
   /// Whether the last outbox write failed (for one log line per outage).
   private let diskFailing = Mutex(false)
 
@@ -118,7 +124,7 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
     if !appended.dropped.isEmpty {
       log("mqtt outbox full: dropped \(appended.dropped.count) stale update(s) (\(outbox.dropped) so far)")
     }
-    publish(appended.message)
+    sendOrder.withLock { publish(appended.message) }
     let stateTopic = topics.state(camera: event.camera, rule: event.rule)
     retain(stateTopic, Data((event.kind == .end ? "OFF" : "ON").utf8))
     if let snapshot = event.snapshot {
@@ -238,11 +244,13 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
       log("\(brokerName): broker refused the connection: \(String(cString: mosquitto_connack_string(code)))")
       return
     }
-    let (messages, count) = session.withLock { ($0.connect(), $0.connections) }
-    log("\(brokerName): connected\(count > 1 ? " again" : ""); \(outbox.count) event(s) waiting in the outbox")
-    for message in messages { send(message.topic, message.payload, retain: true) }
-    if let handle { _ = mosquitto_subscribe(handle, nil, Topics.homeAssistantStatus, 1) }
-    for message in outbox.pending { publish(message) }
+    sendOrder.withLock {
+      let (messages, count) = session.withLock { ($0.connect(), $0.connections) }
+      log("\(brokerName): connected\(count > 1 ? " again" : ""); \(outbox.count) event(s) waiting in the outbox")
+      for message in messages { send(message.topic, message.payload, retain: true) }
+      if let handle { _ = mosquitto_subscribe(handle, nil, Topics.homeAssistantStatus, 1) }
+      for message in outbox.pending { publish(message) }
+    }
   }
 
   fileprivate func disconnected(code: Int32) {

@@ -172,4 +172,36 @@ import Testing
     #expect(received == ["kept-1", "kept-2", "kept-3"])
     revived.stop()
   }
+
+  /// Events delivered while the backlog of a previous run is being resent
+  /// after connecting leave after it, in outbox order (a new event used to
+  /// overtake the backlog: an `end` arrived before its episode's `update`).
+  @Test func eventsDeliveredDuringTheBacklogResendKeepOutboxOrder() throws {
+    let broker = try MosquittoBroker()
+    let directory = try Repository.temporaryDirectory("mqtt-order").path
+    do {
+      let outbox = try Outbox(directory: directory)
+      for i in 0..<1000 {
+        _ = outbox.append(
+          topic: "monitor/edge/events", payload: Data("{\"n\":\(i)}".utf8), kind: .update)
+      }
+    }
+    let subscriber = try broker.subscribe(["monitor/+/events"])
+    let publisher = try Self.publisher(port: broker.port, outbox: directory)
+    publisher.start()
+    // Deliver while the connection comes up and the backlog goes out.
+    for i in 1000..<1100 {
+      publisher.deliver(Self.event(.update, id: "n-\(i)", time: Double(i)))
+      if i % 10 == 0 { Thread.sleep(forTimeInterval: 0.001) }
+    }
+    #expect(waitUntil(timeout: 20) { publisher.outbox.count == 0 })
+    #expect(waitUntil(timeout: 5) { Self.lines(subscriber).count >= 1100 })
+    let order = Self.lines(subscriber).compactMap { line -> Int? in
+      if let range = line.range(of: "{\"n\":") { return Int(line[range.upperBound...].dropLast()) }
+      if let range = line.range(of: "\"id\":\"n-") { return Int(line[range.upperBound...].prefix(4)) }
+      return nil
+    }
+    #expect(order.count == 1100 && order == order.sorted(), "\(order.prefix(20))…")
+    publisher.stop()
+  }
 }

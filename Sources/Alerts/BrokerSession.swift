@@ -47,19 +47,33 @@ public struct BrokerSession: Sendable {
 
   /// Connected: availability first, then every retained message (by topic).
   /// Nothing is in flight on a new connection: the outbox is sent again.
-  public mutating func connect() -> [Retained] {
+  public mutating func connect(at now: ContinuousClock.Instant = .now) -> [Retained] {
     isConnected = true
+    connectedAt = now
     connections += 1
     inflight = [:]
     return [Retained(topic: topics.available, payload: Data("online".utf8))]
       + retained.sorted { $0.key < $1.key }.map { Retained(topic: $0.key, payload: $0.value) }
   }
 
-  /// Connection lost: whatever was in flight will be sent again.
-  public mutating func disconnect() {
+  /// Connection lost: whatever was in flight will be sent again. Returns
+  /// true once when the broker has dropped the last `flapLimit` connections
+  /// each within `flapSeconds` of connecting: what another client with the
+  /// same client id causes (each connection takes the other's over), e.g. two
+  /// daemons with the same node name on cloned machines.
+  public mutating func disconnect(at now: ContinuousClock.Instant = .now) -> Bool {
     isConnected = false
     inflight = [:]
+    let quick = connectedAt.map { now - $0 < .seconds(Self.flapSeconds) } ?? false
+    quickDrops = quick ? quickDrops + 1 : 0
+    connectedAt = nil
+    return quickDrops == Self.flapLimit
   }
+
+  static let flapLimit = 3
+  static let flapSeconds = 5
+  private var connectedAt: ContinuousClock.Instant?
+  private var quickDrops = 0
 
   /// Remembers a retained message; returns it when it should be sent now.
   public mutating func retain(_ topic: String, _ payload: Data) -> Retained? {

@@ -254,9 +254,15 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
   }
 
   fileprivate func disconnected(code: Int32) {
-    session.withLock { $0.disconnect() }
+    let flapping = session.withLock { $0.disconnect() }
     if code != 0 {
       log("\(brokerName): connection lost (\(Self.describe(code))); reconnecting, events wait in the outbox")
+    }
+    if flapping {
+      log(
+        "\(brokerName): the broker keeps dropping this connection right after it is made: another client "
+          + "probably uses the client id '\(settings.clientID)' (two daemons with the same node name? "
+          + "set node or [mqtt] client_id)")
     }
   }
 

@@ -45,6 +45,16 @@ final class MediaInput {
   init(request: InputRequest, spec: SourceSpec, interrupt: InterruptGuard, decoderThreads: Int) throws(VideoError) {
     FFmpegLibrary.ensureInitialized()
     self.spec = spec
+    // A FIFO or a device opened as a file blocks in open() before FFmpeg's
+    // interrupt callback can act (L10): only regular files are files.
+    if case .file(let path) = spec.kind {
+      var status = stat()
+      if stat(path, &status) == 0 && status.st_mode & S_IFMT != S_IFREG {
+        throw VideoError(
+          source: spec.name,
+          reason: .invalidSource("not a regular file (a FIFO, device or directory; capture devices are v4l2:/dev/…)"))
+      }
+    }
     var format = avformat_alloc_context()
     precondition(format != nil, "avformat_alloc_context: out of memory")
     format!.pointee.interrupt_callback = interrupt.callback

@@ -39,7 +39,7 @@ struct Embed: ParsableCommand {
   func run() throws {
     var clip = try Failure.wrap {
       if let model { return try CLIPModel(directory: model) }
-      return try EmbeddedModel.withFiles { try CLIPModel(directory: $0) }
+      return try EmbeddedModel.withFiles(EmbeddedModel.clipFiles) { try CLIPModel(directory: $0) }
     }
     var output = EmbedOutput(model: model ?? EmbeddedModel.name, logitScale: clip.logitScale)
     for text in text {

@@ -31,7 +31,7 @@ struct RulesLocation: ParsableArguments {
     }
     let configuration = FileManager.default.fileExists(atPath: config) ? try? Configuration(contentsOf: config) : nil
     if let directory = configuration?.clipModel { return load(directory) }
-    return (try? EmbeddedModel.withFiles(load)) ?? nil
+    return (try? EmbeddedModel.withFiles(EmbeddedModel.tokenizerFiles, load)) ?? nil
   }
 }
 
@@ -186,8 +186,16 @@ private func setEnabled(_ enabled: Bool, id: String, location: RulesLocation) th
 
 struct CheckConfig: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "check-config", abstract: "Validate the configuration and every rule file; exit 1 on any problem.",
-    discussion: "Examples:\n  monitor check-config\n  monitor check-config ./monitor.toml")
+    commandName: "check-config",
+    abstract: "Validate the configuration, the model and every rule file; exit 1 on any problem.",
+    discussion: """
+      Besides syntax: loads the model, and checks that state_dir is writable, file cameras exist, and TLS and \
+      password files can be read (errors); rules naming cameras the configuration lacks are warnings.
+
+      Examples:
+        monitor check-config
+        monitor check-config ./monitor.toml
+      """)
 
   @Argument(help: "Configuration file.")
   var config = "/etc/monitor/monitor.toml"
@@ -200,12 +208,19 @@ struct CheckConfig: ParsableCommand {
     }
     let contents = RuleStore(directory: configuration.rulesDirectory).load()
     print(
-      "\(config): ok — \(configuration.cameras.count) camera(s), node '\(configuration.node)', mqtt \(configuration.mqtt.host):\(configuration.mqtt.port)"
+      "\(config): \(configuration.cameras.count) camera(s), node '\(configuration.node)', mqtt \(configuration.mqtt.host):\(configuration.mqtt.port)"
     )
     print("model: \(engine.modelName) loaded")
     print("\(configuration.rulesDirectory): \(contents.rules.count) rule(s)")
     for problem in contents.problems { logLine("\(problem)") }
-    if !contents.problems.isEmpty { throw ExitCode(1) }
+    let findings = Preflight.check(configuration, file: config, rules: contents.rules)
+    for finding in findings { logLine("\(finding)") }
+    let errors = contents.problems.count + findings.filter(\.isError).count
+    guard errors == 0 else {
+      logLine("\(config): \(errors) problem(s)")
+      throw ExitCode(1)
+    }
+    print("\(config): ok")
   }
 }
 

@@ -27,7 +27,7 @@ import Testing
       text([session.retain(topics.state(camera: "hall", rule: "falls"), Data("OFF".utf8))!]) == [
         "monitor/edge/hall/falls/state=OFF"
       ])
-    session.disconnect()
+    _ = session.disconnect()
     #expect(!session.isConnected)
     let second = text(session.connect())
     #expect(second.first == "monitor/edge/available=onl")
@@ -114,7 +114,7 @@ import Testing
     #expect(session.shouldPublish(sequence: 1))
     session.published(mid: 7, sequence: 1)
     #expect(!session.shouldPublish(sequence: 1))  // not twice while in flight
-    session.disconnect()
+    _ = session.disconnect()
     _ = session.connect()
     #expect(session.shouldPublish(sequence: 1))  // PUBACK never came: send again
     #expect(session.acknowledged(mid: 7) == nil)  // an id from before the reconnect
@@ -134,5 +134,27 @@ import Testing
     session.forget([5])
     session.published(mid: 1, sequence: 5)
     #expect(session.acknowledged(mid: 1)?.decodedAt == nil)
+  }
+
+  /// L12: two daemons with the same node share a client id and take each
+  /// other's connection over every second or two, forever and silently.
+  @Test func l12ConnectionsDroppedRightAfterConnectingAreReportedOnce() {
+    var session = BrokerSession(topics: topics)
+    let start = ContinuousClock.now
+    var reports: [Bool] = []
+    for i in 0..<6 {
+      let t = start + .seconds(2 * i)
+      _ = session.connect(at: t)
+      reports.append(session.disconnect(at: t + .seconds(1)))
+    }
+    #expect(reports == [false, false, true, false, false, false])
+    // A connection that lasted is not flapping: the count starts over.
+    _ = session.connect(at: start + .seconds(100))
+    var later = [session.disconnect(at: start + .seconds(200))]
+    for i in 0..<2 {
+      _ = session.connect(at: start + .seconds(300 + i))
+      later.append(session.disconnect(at: start + .seconds(300 + i)))
+    }
+    #expect(later == [false, false, false])
   }
 }

@@ -204,4 +204,23 @@ import Testing
     #expect(order.count == 1100 && order == order.sorted(), "\(order.prefix(20))…")
     publisher.stop()
   }
+
+  /// L12, on a real broker: two publishers with one client id take each
+  /// other's connection over; both keep going and one says why.
+  @Test(.timeLimit(.minutes(1))) func l12SharedClientIDIsNamedInTheLog() throws {
+    let broker = try MosquittoBroker()
+    let logs = Recorder<String>()
+    let first = try Self.publisher(
+      port: broker.port, outbox: try Repository.temporaryDirectory("mqtt-a").path, log: { logs.append($0) })
+    let second = try Self.publisher(
+      port: broker.port, outbox: try Repository.temporaryDirectory("mqtt-b").path, log: { logs.append($0) })
+    first.start()
+    #expect(waitUntil(timeout: 10) { first.isConnected })
+    second.start()
+    #expect(
+      waitUntil(timeout: 40) { logs.all.contains { $0.contains("another client probably uses the client id") } },
+      "\(logs.all)")
+    first.stop(timeout: 0)
+    second.stop(timeout: 0)
+  }
 }

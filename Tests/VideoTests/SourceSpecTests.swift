@@ -121,4 +121,19 @@ import Video
       "\(error)".contains("No such file") || "\(error)".contains("no such file")
     }
   }
+
+  /// L10: a FIFO as a file source blocked forever in open (probe, replay, a
+  /// file camera, whose stop then waited 4 s).
+  @Test(.timeLimit(.minutes(1))) func l10AFIFOIsRefusedNotOpened() throws {
+    let fifo = try Repository.temporaryDirectory("fifo").appendingPathComponent("camera.mp4").path
+    #expect(mkfifo(fifo, 0o600) == 0)
+    var options = SourceOptions()
+    options.sampleRate = nil
+    let source = try VideoSource(url: fifo, options: options)
+    #expect {
+      _ = try source.nextFrame()
+    } throws: { error in
+      "\(error)".contains("not a regular file")
+    }
+  }
 }

@@ -18,6 +18,9 @@ public struct CLIPModel: Sendable {
   public var texts: TextEncoder
   /// exp(logit_scale): multiplies cosines into logits (100 for OpenAI's models).
   public let logitScale: Float
+  /// How a camera picture becomes this model's input (from `preprocessor_config.json`):
+  /// the sources produce frames with it.
+  public let geometry: PictureGeometry
 
   /// Loads the directory through ModelIO (`CLIPFiles`).
   public init(directory: String) throws(ModelError) {
@@ -27,6 +30,7 @@ public struct CLIPModel: Sendable {
   public init(files: CLIPFiles) throws(ModelError) {
     directory = files.directory
     config = files.config
+    geometry = files.imageProcessing.geometry
     tokenizer = Tokenizer(vocabulary: files.vocabulary, contextLength: config.contextLength)
     let preprocessing = Preprocessing(mean: files.imageMean, std: files.imageStd)
     images = try ImageEncoder(file: files.weights, config: config, preprocessing: preprocessing)
@@ -42,6 +46,7 @@ public struct CLIPModel: Sendable {
   public init(random config: CLIPConfig, vocabulary: BPEVocabulary, seed: UInt64) {
     directory = "random-\(config.vision.layers)-layer"
     self.config = config
+    geometry = .clip(config.imageSize)
     tokenizer = Tokenizer(vocabulary: vocabulary, contextLength: config.contextLength)
     images = ImageEncoder(random: config, seed: seed)
     texts = TextEncoder(random: config, seed: seed &+ 1)
@@ -54,9 +59,4 @@ public struct CLIPModel: Sendable {
   /// Embeddings of frames (already `config.imageSize` square), batched.
   public mutating func embed(frames: [Frame]) -> [[Float]] { images.encode(frames) }
 
-  /// Cosine of two L2-normalised embeddings.
-  public static func cosine(_ a: [Float], _ b: [Float]) -> Float {
-    precondition(a.count == b.count)
-    return zip(a, b).reduce(0) { $0 + $1.0 * $1.1 }
-  }
 }

@@ -123,14 +123,15 @@ public struct ImageEncoder: Sendable {
       BLAS.linear(
         pooled, rows: batch, inFeatures: h, weight: projection, outFeatures: projectionDim, bias: nil, into: projected)
       return (0..<batch).map {
-        Embedding.normalised(UnsafeBufferPointer(start: projected + $0 * projectionDim, count: projectionDim))
+        UnitLength.normalised(UnsafeBufferPointer(start: projected + $0 * projectionDim, count: projectionDim))
       }
     }
   }
 }
 
-/// L2 normalisation of embeddings.
-enum Embedding {
+/// L2 normalisation of a batch's embeddings with the SIMD reduction
+/// (`Core.Embedding` holds the scalar maths other modules share).
+enum UnitLength {
   static func normalised(_ x: UnsafeBufferPointer<Float>) -> [Float] {
     let norm = Reductions.dot(x.baseAddress!, x.baseAddress!, count: x.count).squareRoot()
     return x.map { norm > 0 ? $0 / norm : 0 }

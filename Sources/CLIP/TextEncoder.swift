@@ -81,6 +81,6 @@ public struct TextEncoder: Sendable {
     BLAS.linear(
       pooled, rows: 1, inFeatures: h, weight: projection, outFeatures: config.projectionDim, bias: nil, into: &projected
     )
-    return projected.withUnsafeBufferPointer { Embedding.normalised($0) }
+    return projected.withUnsafeBufferPointer { UnitLength.normalised($0) }
   }
 }

@@ -1,3 +1,15 @@
+/// A packed RGB24 picture, row-major, `width * height * 3` bytes.
+public struct Picture: Sendable, Equatable {
+  public var width: Int
+  public var height: Int
+  public var pixels: [UInt8]
+
+  public init(width: Int, height: Int, pixels: [UInt8]) {
+    precondition(pixels.count == width * height * 3, "RGB24 picture needs width*height*3 bytes")
+    (self.width, self.height, self.pixels) = (width, height, pixels)
+  }
+}
+
 /// One decoded, model-ready picture from a camera.
 ///
 /// `pixels` is packed RGB24, row-major, `width * height * 3` bytes, already
@@ -18,6 +30,9 @@ public struct Frame: Sendable {
   public var sourceHeight: Int
   /// When the frame left the decoder (monotonic clock): latency is measured from here.
   public var decodedAt: ContinuousClock.Instant
+  /// The camera's whole view at snapshot size, when the source was asked for
+  /// one: alert snapshots show it rather than the model's square crop.
+  public var snapshot: Picture?
 
   public init(
     pts: Double, width: Int, height: Int, pixels: [UInt8], sourceWidth: Int, sourceHeight: Int,
@@ -32,6 +47,9 @@ public struct Frame: Sendable {
     self.sourceHeight = sourceHeight
     self.decodedAt = decodedAt
   }
+
+  /// The model picture as a `Picture`.
+  public var picture: Picture { Picture(width: width, height: height, pixels: pixels) }
 
   /// The RGB triple at (x, y).
   public func rgb(x: Int, y: Int) -> (UInt8, UInt8, UInt8) {

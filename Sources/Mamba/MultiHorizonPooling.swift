@@ -1,3 +1,5 @@
+import Core
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -53,7 +55,7 @@ public struct MultiHorizonPooling: Sendable {
       state.lastTime = time
       return
     }
-    let novelty = max(0, min(2, 1 - Self.cosine(e, previous)))
+    let novelty = max(0, min(2, 1 - Embedding.cosine(e, previous)))
     let elapsed = max(0, time - last)
     for (h, tau) in horizons.enumerated() {
       let keep = Float(exp(-(elapsed + novelty * noveltyGain * tau) / tau))
@@ -66,15 +68,4 @@ public struct MultiHorizonPooling: Sendable {
     state.novelty = novelty
   }
 
-  static func cosine(_ a: [Float], _ b: [Float]) -> Double {
-    var dot = 0.0
-    var na = 0.0
-    var nb = 0.0
-    for i in a.indices {
-      dot += Double(a[i]) * Double(b[i])
-      na += Double(a[i]) * Double(a[i])
-      nb += Double(b[i]) * Double(b[i])
-    }
-    return na > 0 && nb > 0 ? dot / (na * nb).squareRoot() : 0
-  }
 }

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// Reading a Hugging Face CLIP directory (`config.json`, `model.safetensors`,
@@ -8,9 +9,10 @@ public struct CLIPFiles: Sendable {
   public let config: CLIPConfig
   public let weights: SafeTensors
   public let vocabulary: BPEVocabulary
-  /// Per-channel `image_mean` and `image_std` (OpenAI's when the file is absent).
-  public let imageMean: [Float]
-  public let imageStd: [Float]
+  /// What `preprocessor_config.json` asks of a picture (OpenAI's CLIP processing when absent).
+  public let imageProcessing: ImageProcessing
+  public var imageMean: [Float] { imageProcessing.mean }
+  public var imageStd: [Float] { imageProcessing.std }
 
   public static let openAIMean: [Float] = [0.481_454_66, 0.457_827_5, 0.408_210_73]
   public static let openAIStd: [Float] = [0.268_629_54, 0.261_302_58, 0.275_777_11]
@@ -34,28 +36,78 @@ public struct CLIPFiles: Sendable {
     self.config = config
     self.vocabulary = vocabulary
     weights = try SafeTensors(path: directory + "/model.safetensors")
-    (imageMean, imageStd) = try Self.normalisation(directory + "/preprocessor_config.json")
+    imageProcessing = try Self.imageProcessing(
+      directory + "/preprocessor_config.json", imageSize: config.imageSize)
   }
 
-  /// `image_mean`/`image_std` of a `preprocessor_config.json` (OpenAI's when the file is absent).
-  public static func normalisation(_ path: String) throws(ModelError) -> ([Float], [Float]) {
-    guard FileManager.default.fileExists(atPath: path) else { return (openAIMean, openAIStd) }
-    struct Raw: Decodable {
-      // swift-format-ignore: AlwaysUseLowerCamelCase
-      var image_mean: [Float]?
-      // swift-format-ignore: AlwaysUseLowerCamelCase
-      var image_std: [Float]?
+  /// The normalisation and geometry a `preprocessor_config.json` asks for,
+  /// checked against the vision tower's `imageSize`: CLIP's processor
+  /// (`size.shortest_edge` + `center_crop`), SigLIP's (`size` height ×
+  /// width, no crop), `resample` 2 (bilinear) or 3 (bicubic; others too).
+  /// OpenAI's CLIP processing when the file is absent.
+  public static func imageProcessing(_ path: String, imageSize: Int) throws(ModelError) -> ImageProcessing {
+    guard FileManager.default.fileExists(atPath: path) else {
+      return ImageProcessing(mean: openAIMean, std: openAIStd, geometry: .clip(imageSize))
     }
     guard let data = FileManager.default.contents(atPath: path),
-      let raw = try? JSONDecoder().decode(Raw.self, from: data)
+      let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
     else { throw ModelError(file: path, "not a valid preprocessor_config.json") }
-    let mean = raw.image_mean ?? openAIMean
-    let std = raw.image_std ?? openAIStd
-    guard mean.count == 3, std.count == 3, std.allSatisfy({ $0 > 0 && $0.isFinite }), mean.allSatisfy(\.isFinite) else {
+    func floats(_ key: String, _ fallback: [Float]) throws(ModelError) -> [Float] {
+      guard let value = json[key] else { return fallback }
+      guard let numbers = value as? [NSNumber], numbers.count == 3 else {
+        throw ModelError(file: path, "\(key) must be 3 numbers")
+      }
+      return numbers.map(\.floatValue)
+    }
+    let mean = try floats("image_mean", openAIMean)
+    let std = try floats("image_std", openAIStd)
+    guard std.allSatisfy({ $0 > 0 && $0.isFinite }), mean.allSatisfy(\.isFinite) else {
       throw ModelError(file: path, "image_mean and image_std must have 3 values, std positive")
     }
-    return (mean, std)
+    let filter: PictureGeometry.Filter = (json["resample"] as? NSNumber)?.intValue == 2 ? .bilinear : .bicubic
+    let geometry = try Self.geometry(json, imageSize: imageSize, filter: filter, path: path)
+    return ImageProcessing(mean: mean, std: std, geometry: geometry)
   }
+
+  private static func geometry(
+    _ json: [String: Any], imageSize: Int, filter: PictureGeometry.Filter, path: String
+  ) throws(ModelError) -> PictureGeometry {
+    /// An integer or a {height, width} / {shortest_edge} object, as transformers writes sizes.
+    func side(_ key: String) throws(ModelError) -> (shortest: Int?, height: Int?, width: Int?)? {
+      guard let value = json[key] else { return nil }
+      if let number = value as? NSNumber { return (number.intValue, nil, nil) }
+      guard let object = value as? [String: Any] else { throw ModelError(file: path, "\(key) is not a size") }
+      let int = { (name: String) in (object[name] as? NSNumber)?.intValue }
+      return (int("shortest_edge"), int("height"), int("width"))
+    }
+    func check(_ value: Int?, _ what: String) throws(ModelError) {
+      guard let value, value != imageSize else { return }
+      throw ModelError(file: path, "\(what) is \(value), but the vision tower's image_size is \(imageSize)")
+    }
+    let size = try side("size")
+    let crop = try side("crop_size")
+    let centreCrop = (json["do_center_crop"] as? Bool) ?? (crop != nil)
+    if let size, size.shortest == nil, let height = size.height, let width = size.width {
+      // SigLIP: resize both sides, no crop.
+      guard height == width else { throw ModelError(file: path, "size \(height)x\(width) is not square") }
+      try check(height, "size")
+      return PictureGeometry(size: imageSize, resize: .squash, filter: filter)
+    }
+    try check(size?.shortest, "size.shortest_edge")
+    if centreCrop {
+      try check(crop?.shortest ?? crop?.height, "crop_size")
+      try check(crop?.width, "crop_size width")
+    }
+    return PictureGeometry(size: imageSize, resize: .shortestSideThenCentreCrop, filter: filter)
+  }
+}
+
+/// What a checkpoint's image processor does to a picture before the vision tower.
+public struct ImageProcessing: Sendable, Equatable {
+  /// Per-channel `image_mean` and `image_std`.
+  public var mean: [Float]
+  public var std: [Float]
+  public var geometry: PictureGeometry
 }
 
 /// `vocab.json` (token → id) and `merges.txt` (symbol pairs, by rank) of a

@@ -1,3 +1,5 @@
+import Core
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -20,38 +22,20 @@ public struct CalibratedScore: Sendable {
   /// average, if the caller uses templates) and example images.
   public init(positives: [[Float]], negatives: [[Float]], backgrounds: [[Float]], logitScale: Float) {
     precondition(!positives.isEmpty, "a rule needs at least one positive embedding")
-    prototype = Self.normalisedMean(positives)
-    contrasts = (negatives + backgrounds).map { Self.normalisedMean([$0]) }
+    prototype = Embedding.normalisedMean(positives)
+    contrasts = (negatives + backgrounds).map { Embedding.normalisedMean([$0]) }
     self.logitScale = logitScale
   }
 
   /// Probability (0–1) that `embedding` matches the rule rather than a contrast.
   public func score(_ embedding: [Float]) -> Double {
-    let unit = Self.normalisedMean([embedding])
-    let positive = Double(logitScale) * Self.dot(unit, prototype)
-    let logits = contrasts.map { Double(logitScale) * Self.dot(unit, $0) }
+    let unit = Embedding.normalisedMean([embedding])
+    let positive = Double(logitScale) * Embedding.dot(unit, prototype)
+    let logits = contrasts.map { Double(logitScale) * Embedding.dot(unit, $0) }
     let top = max(positive, logits.max() ?? positive)
     let numerator = exp(positive - top)
     let denominator = logits.reduce(numerator) { $0 + exp($1 - top) }
     return numerator / denominator
-  }
-
-  static func dot(_ a: [Float], _ b: [Float]) -> Double {
-    precondition(a.count == b.count, "embedding sizes differ: \(a.count) vs \(b.count)")
-    var total = 0.0
-    for i in a.indices { total += Double(a[i]) * Double(b[i]) }
-    return total
-  }
-
-  /// Mean of the vectors, scaled to unit length (zero stays zero).
-  public static func normalisedMean(_ vectors: [[Float]]) -> [Float] {
-    var mean = [Double](repeating: 0, count: vectors[0].count)
-    for vector in vectors {
-      precondition(vector.count == mean.count, "embedding sizes differ")
-      for i in vector.indices { mean[i] += Double(vector[i]) }
-    }
-    let norm = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
-    return mean.map { norm > 0 ? Float($0 / norm) : 0 }
   }
 }
 

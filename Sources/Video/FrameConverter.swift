@@ -1,41 +1,37 @@
 import CFFmpeg
 import Core
 
-/// Decoded picture → model-ready RGB with CLIP's geometry: the shortest side
-/// is resized to N (bicubic, swscale), then the centre N×N is cropped, as
-/// Hugging Face's CLIPImageProcessor does. The scaler is rebuilt only when the
-/// input size or pixel format changes; buffers are reused.
+/// Decoded picture → RGB24 with a `PictureGeometry`: the model's (CLIP's
+/// shortest side to N then the centre N×N, as Hugging Face's
+/// CLIPImageProcessor; SigLIP's squash; a region of the picture) or a
+/// snapshot's (long side fitted, aspect kept). The geometry decides the
+/// arithmetic; this type only runs swscale. The scaler is rebuilt only when
+/// the input size or pixel format changes; buffers are reused.
 final class FrameConverter {
-  let size: Int
+  let geometry: PictureGeometry
   private var scaler: OpaquePointer?
   private var key: (width: Int32, height: Int32, format: Int32) = (0, 0, -1)
+  private var plan: PictureGeometry.Plan?
   private var scaled: [UInt8] = []
-  private var scaledWidth = 0
-  private var scaledHeight = 0
   private var scaledStride = 0
 
-  init(size: Int) {
-    precondition(size > 0)
-    self.size = size
-  }
+  init(geometry: PictureGeometry) { self.geometry = geometry }
 
   deinit { sws_freeContext(scaler) }
 
-  /// The resized size for a `width`×`height` input: shortest side N, the
-  /// other scaled and floored, as `transformers`' `get_resize_output_image_size`.
-  static func resizedSize(width: Int, height: Int, shortest: Int) -> (width: Int, height: Int) {
-    if width <= height { return (shortest, max(shortest, shortest * height / width)) }
-    return (max(shortest, shortest * width / height), shortest)
-  }
-
-  /// The model-ready frame, or nil for a picture outside `Limits.acceptsPicture`
+  /// The converted picture, or nil for a picture outside `Limits.acceptsPicture`
   /// (refused before any buffer is sized for it) or one swscale cannot convert.
-  func convert(_ picture: UnsafeMutablePointer<AVFrame>, pts: Double) -> Frame? {
+  func convert(_ picture: UnsafeMutablePointer<AVFrame>) -> Picture? {
     let width = picture.pointee.width
     let height = picture.pointee.height
+    let format = picture.pointee.format
     guard Limits.acceptsPicture(width: Int(width), height: Int(height)),
-      prepare(width: width, height: height, format: picture.pointee.format)
+      prepare(width: width, height: height, format: format), let plan
     else { return nil }
+    // A region starts the planes at its corner (chroma planes at the subsampled corner).
+    let chroma = av_pix_fmt_desc_get(AVPixelFormat(format)).map {
+      (x: Int($0.pointee.log2_chroma_w), y: Int($0.pointee.log2_chroma_h))
+    }
     scaled.withUnsafeMutableBufferPointer { out in
       var destination: UnsafeMutablePointer<UInt8>? = out.baseAddress
       var destinationStride = Int32(scaledStride)
@@ -43,25 +39,39 @@ final class FrameConverter {
         planes.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { planes in
           withUnsafePointer(to: &picture.pointee.linesize) { strides in
             strides.withMemoryRebound(to: Int32.self, capacity: 8) { strides in
-              _ = sws_scale(scaler, planes, strides, 0, height, &destination, &destinationStride)
+              var sources = (0..<4).map { planes[$0] }
+              if plan.source.x != 0 || plan.source.y != 0, let chroma {
+                for index in 0..<4 where sources[index] != nil {
+                  let (x, y) =
+                    index == 1 || index == 2
+                    ? (plan.source.x >> chroma.x, plan.source.y >> chroma.y) : (plan.source.x, plan.source.y)
+                  sources[index] = sources[index]! + y * Int(strides[index]) + x * Self.bytesPerPixel(index, format)
+                }
+              }
+              _ = sws_scale(scaler, sources, strides, 0, Int32(plan.source.height), &destination, &destinationStride)
             }
           }
         }
       }
     }
-    return Frame(
-      pts: pts, width: size, height: size, pixels: centreCrop(), sourceWidth: Int(width), sourceHeight: Int(height))
+    return Picture(width: plan.output.width, height: plan.output.height, pixels: crop(plan.output))
   }
 
-  private func centreCrop() -> [UInt8] {
-    let top = (scaledHeight - size) / 2
-    let left = (scaledWidth - size) / 2
-    let rowBytes = size * 3
-    var pixels = [UInt8](repeating: 0, count: size * rowBytes)
+  /// Bytes per pixel of one plane, for offsetting to a region's corner: 1 for
+  /// planar YUV (what cameras and codecs give), else the packed pixel's size.
+  private static func bytesPerPixel(_ plane: Int, _ format: Int32) -> Int {
+    guard let descriptor = av_pix_fmt_desc_get(AVPixelFormat(format)) else { return 1 }
+    if descriptor.pointee.flags & UInt64(AV_PIX_FMT_FLAG_PLANAR) != 0 { return 1 }
+    return max(1, Int(av_get_bits_per_pixel(descriptor)) / 8)
+  }
+
+  private func crop(_ rectangle: PictureGeometry.Rectangle) -> [UInt8] {
+    let rowBytes = rectangle.width * 3
+    var pixels = [UInt8](repeating: 0, count: rectangle.height * rowBytes)
     pixels.withUnsafeMutableBufferPointer { out in
       scaled.withUnsafeBufferPointer { source in
-        for y in 0..<size {
-          let from = source.baseAddress! + (top + y) * scaledStride + left * 3
+        for y in 0..<rectangle.height {
+          let from = source.baseAddress! + (rectangle.y + y) * scaledStride + rectangle.x * 3
           (out.baseAddress! + y * rowBytes).update(from: from, count: rowBytes)
         }
       }
@@ -74,15 +84,15 @@ final class FrameConverter {
   private func prepare(width: Int32, height: Int32, format: Int32) -> Bool {
     if scaler != nil && key == (width, height, format) { return true }
     sws_freeContext(scaler)
-    let resized = Self.resizedSize(width: Int(width), height: Int(height), shortest: size)
-    scaledWidth = resized.width
-    scaledHeight = resized.height
-    scaledStride = (scaledWidth * 3 + 63) & ~63
-    scaled = [UInt8](repeating: 0, count: scaledStride * scaledHeight)
+    let plan = geometry.plan(width: Int(width), height: Int(height))
+    self.plan = plan
+    scaledStride = (plan.scaledWidth * 3 + 63) & ~63
+    scaled = [UInt8](repeating: 0, count: scaledStride * plan.scaledHeight)
     let (pixelFormat, fullRange) = PixelFormats.normalised(AVPixelFormat(format))
+    let filter = geometry.filter == .bicubic ? SWS_BICUBIC : SWS_BILINEAR
     scaler = sws_getContext(
-      width, height, pixelFormat, Int32(scaledWidth), Int32(scaledHeight), AV_PIX_FMT_RGB24,
-      SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nil, nil, nil)
+      Int32(plan.source.width), Int32(plan.source.height), pixelFormat, Int32(plan.scaledWidth),
+      Int32(plan.scaledHeight), AV_PIX_FMT_RGB24, filter | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nil, nil, nil)
     guard scaler != nil else {
       key = (0, 0, -1)
       return false

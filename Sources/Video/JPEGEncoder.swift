@@ -22,8 +22,11 @@ public final class JPEGEncoder {
 
   deinit { release() }
 
+  /// Encodes `frame`'s model picture; throws only if libavcodec lacks its MJPEG encoder.
+  public func encode(_ frame: Frame) throws(VideoError) -> [UInt8] { try encode(frame.picture) }
+
   /// Encodes `frame`; throws only if libavcodec lacks its MJPEG encoder.
-  public func encode(_ frame: Frame) throws(VideoError) -> [UInt8] {
+  public func encode(_ frame: Picture) throws(VideoError) -> [UInt8] {
     try prepare(width: frame.width, height: frame.height)
     guard let codec, let picture, let packet else { return [] }
     av_frame_make_writable(picture)

@@ -1,3 +1,5 @@
+import Core
+
 /// How an RTSP session carries its media.
 public enum RTSPTransport: String, Sendable, CaseIterable {
   /// Interleaved in the RTSP TCP connection: survives NAT and loss (default).
@@ -9,8 +11,11 @@ public enum RTSPTransport: String, Sendable, CaseIterable {
 /// Everything a `VideoSource` needs besides its URL. Defaults suit a camera
 /// feeding a CLIP ViT at 2 fps.
 public struct SourceOptions: Sendable {
-  /// Model input size N: frames come out N×N RGB (CLIP geometry).
-  public var size: Int = 224
+  /// The model's picture geometry: frames come out N×N RGB (default CLIP's at 224).
+  public var geometry: PictureGeometry = .clip(224)
+  /// Also deliver the camera's view, fitted to this geometry, with each frame
+  /// (`Frame.snapshot`: what alert snapshots show); nil: none.
+  public var snapshot: PictureGeometry?
   /// Frames per second to deliver, picked by PTS; `nil` delivers every decoded frame.
   public var sampleRate: Double? = 2
   public var rtspTransport: RTSPTransport = .tcp

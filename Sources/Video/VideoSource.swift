@@ -27,6 +27,8 @@ public final class VideoSource: FrameSource, @unchecked Sendable {
   private var timeline = Timeline()
   private var sampler: FrameSampler
   private let converter: FrameConverter
+  /// The camera's view for snapshots, when `options.snapshot` asks for one.
+  private let snapshotConverter: FrameConverter?
   private var retryAt: Double?
   private var lastFrameWall: Double?
   private var reportedDamage = 0
@@ -52,7 +54,8 @@ public final class VideoSource: FrameSource, @unchecked Sendable {
     request = InputRequest(spec: spec, options: options)
     backoff = ReconnectBackoff(policy: options.backoff)
     sampler = FrameSampler(fps: options.sampleRate)
-    converter = FrameConverter(size: options.size)
+    converter = FrameConverter(geometry: options.geometry)
+    snapshotConverter = options.snapshot.map(FrameConverter.init(geometry:))
   }
 
   public var stats: SourceStats { counters.withLock { $0 } }
@@ -89,12 +92,16 @@ public final class VideoSource: FrameSource, @unchecked Sendable {
       counters.withLock { $0.decoded += 1 }
       guard sampler.accept(pts: pts) else { continue }
       if options.realtime && !spec.isLive { pace(pts) }
-      guard let frame = converter.convert(picture, pts: pts) else {
+      guard let model = converter.convert(picture) else {
         let reason = VideoError.Reason.unsupportedPicture(
           width: Int(picture.pointee.width), height: Int(picture.pointee.height))
         try refuse(input, because: VideoError(source: spec.name, reason: reason))
         continue
       }
+      var frame = Frame(
+        pts: pts, width: model.width, height: model.height, pixels: model.pixels,
+        sourceWidth: Int(picture.pointee.width), sourceHeight: Int(picture.pointee.height))
+      frame.snapshot = snapshotConverter?.convert(picture)
       counters.withLock { $0.delivered += 1 }
       return frame
     }

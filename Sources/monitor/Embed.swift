@@ -50,7 +50,7 @@ struct Embed: ParsableCommand {
     }
     for path in image {
       var options = SourceOptions()
-      options.size = clip.config.imageSize
+      options.geometry = clip.geometry
       options.sampleRate = nil
       let frame = try Failure.wrap { try VideoSource(url: path, options: options).nextFrame() }
       guard let frame else { throw Failure("\(path): no picture could be decoded") }
@@ -58,7 +58,7 @@ struct Embed: ParsableCommand {
     }
     for t in output.texts {
       for i in output.images {
-        let cosine = CLIPModel.cosine(t.embedding, i.embedding)
+        let cosine = Float(Embedding.cosine(t.embedding, i.embedding))
         output.pairs.append(.init(text: t.text, image: i.image, cosine: cosine, logit: cosine * clip.logitScale))
       }
     }

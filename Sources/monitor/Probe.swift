@@ -74,7 +74,7 @@ struct Probe: ParsableCommand {
 
   func run() throws {
     var options = SourceOptions()
-    options.size = size
+    options.geometry = .clip(size)
     options.sampleRate = fps > 0 ? fps : nil
     options.loop = loop
     options.rtspTransport = RTSPTransport(rawValue: transport)!

@@ -58,6 +58,7 @@ import Testing
     let probe = try ChildProcess.run(
       "/usr/bin/ffprobe",
       ["-v", "error", "-show_entries", "stream=codec_name,width,height", "-of", "csv=p=0", file.path])
-    #expect(probe.hasPrefix("mjpeg,40,40"), "\(probe)")
+    // The camera's whole view (160×120), not the model's 40×40 square.
+    #expect(probe.hasPrefix("mjpeg,160,120"), "\(probe)")
   }
 }

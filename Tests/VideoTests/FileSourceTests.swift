@@ -19,7 +19,7 @@ import Video
 
   private func options(size: Int = 224, fps: Double? = nil) -> SourceOptions {
     var options = SourceOptions()
-    options.size = size
+    options.geometry = .clip(size)
     options.sampleRate = fps
     return options
   }
@@ -69,6 +69,63 @@ import Video
     #expect(right.2 > 240 && right.0 < 15)
     // The boundary is at the crop's centre column.
     #expect(frame.rgb(x: 108, y: 112).0 > 200 && frame.rgb(x: 116, y: 112).2 > 200)
+  }
+
+  /// Quadrants red | blue over green | white, 400×400, as a PNG (packed RGB)
+  /// and as H.264 (planar YUV 4:2:0, whose chroma planes a region cuts at half
+  /// the offset): a region sees only its quadrant, at the model's size.
+  @Test(arguments: ["png", "mp4"]) func regionsSeeOnlyTheirPartOfThePicture(format: String) throws {
+    let image = directory.appendingPathComponent("quadrants.\(format)")
+    try ChildProcess.run(
+      "/usr/bin/ffmpeg",
+      [
+        "-hide_banner", "-loglevel", "error", "-y", "-filter_complex",
+        "color=c=red:s=200x200[a];color=c=blue:s=200x200[b];color=c=green:s=200x200[c];"
+          + "color=c=white:s=200x200[d];[a][b]hstack[top];[c][d]hstack[bottom];[top][bottom]vstack,format="
+          + (format == "png" ? "rgb24" : "yuv420p"),
+        "-frames:v", "1", image.path,
+      ])
+    func picture(_ region: PictureGeometry.Region) throws -> Frame {
+      var options = options()
+      options.geometry = PictureGeometry(size: 32, resize: .squash, region: region)
+      return try #require(try readAll(try VideoSource(url: image.path, options: options)).first)
+    }
+    let topRight = try picture(#require(PictureGeometry.Region(x: 0.5, y: 0, width: 0.5, height: 0.5)))
+    let bottomLeft = try picture(#require(PictureGeometry.Region(x: 0, y: 0.5, width: 0.5, height: 0.5)))
+    let bottomRight = try picture(#require(PictureGeometry.Region(x: 0.5, y: 0.5, width: 0.5, height: 0.5)))
+    #expect(topRight.width == 32 && topRight.sourceWidth == 400)
+    for (x, y) in [(1, 1), (16, 16), (30, 30)] {
+      let blue = topRight.rgb(x: x, y: y)
+      let green = bottomLeft.rgb(x: x, y: y)
+      let white = bottomRight.rgb(x: x, y: y)
+      #expect(blue.2 > 200 && blue.0 < 40 && blue.1 < 40, "\(blue)")
+      #expect(green.1 > 100 && green.0 < 40 && green.2 < 40, "\(green)")
+      #expect(white.0 > 220 && white.1 > 220 && white.2 > 220, "\(white)")
+    }
+  }
+
+  /// SigLIP's squash keeps the whole 2:1 picture (the boundary in the middle,
+  /// both colours to the edges); a snapshot is the camera's view, aspect kept.
+  @Test func squashKeepsTheWholePictureAndSnapshotsKeepTheAspect() throws {
+    let image = directory.appendingPathComponent("wide.png")
+    try ChildProcess.run(
+      "/usr/bin/ffmpeg",
+      [
+        "-hide_banner", "-loglevel", "error", "-y", "-filter_complex",
+        "color=c=red:s=100x100,format=rgb24[a];color=c=blue:s=100x100,format=rgb24[b];[a][b]hstack",
+        "-frames:v", "1", image.path,
+      ])
+    var options = options()
+    options.geometry = PictureGeometry(size: 32, resize: .squash)
+    options.snapshot = PictureGeometry(size: 100, resize: .fit)
+    let frame = try #require(try readAll(try VideoSource(url: image.path, options: options)).first)
+    #expect(frame.rgb(x: 1, y: 16).0 > 240 && frame.rgb(x: 30, y: 16).2 > 240)
+    let snapshot = try #require(frame.snapshot)
+    #expect(snapshot.width == 100 && snapshot.height == 50)
+    let left = Frame(
+      pts: 0, width: snapshot.width, height: snapshot.height, pixels: snapshot.pixels, sourceWidth: 200,
+      sourceHeight: 100)
+    #expect(left.rgb(x: 2, y: 25).0 > 240 && left.rgb(x: 97, y: 25).2 > 240)
   }
 
   @Test(arguments: ["png", "jpg", "ppm"])

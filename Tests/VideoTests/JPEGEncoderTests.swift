@@ -9,7 +9,7 @@ import Video
     let directory = try Repository.temporaryDirectory("jpeg")
     let still = try TestVideos.still(width: 320, height: 240, format: "png", in: directory)
     var options = SourceOptions()
-    options.size = 160
+    options.geometry = .clip(160)
     let original = try #require(try VideoSource(url: still.path, options: options).nextFrame())
 
     let encoder = JPEGEncoder(quality: 90)

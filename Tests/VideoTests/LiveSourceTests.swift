@@ -15,7 +15,7 @@ import Video
   /// Short timeouts and backoff so failure paths run in seconds.
   private func fastOptions(size: Int = 224, fps: Double? = nil) -> SourceOptions {
     var options = SourceOptions()
-    options.size = size
+    options.geometry = .clip(size)
     options.sampleRate = fps
     options.openTimeout = 2
     options.stallTimeout = 2

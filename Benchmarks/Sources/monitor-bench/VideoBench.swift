@@ -26,7 +26,7 @@ struct VideoBench: ParsableCommand {
     var frames = 0
     for _ in 0..<runs {
       var options = SourceOptions()
-      options.size = size
+      options.geometry = .clip(size)
       options.sampleRate = nil
       options.decoderThreads = threads
       let source = try VideoSource(url: file, options: options)

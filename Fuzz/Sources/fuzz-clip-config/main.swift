@@ -16,7 +16,7 @@ runFuzzer { data, size in
       precondition(config.eosTokenID >= 0 && config.eosTokenID < config.vocabularySize)
     }
   } else {
-    _ = try? CLIPFiles.normalisation(FuzzInput.write(Data(rest), named: "preprocessor_config.json"))
+    _ = try? CLIPFiles.imageProcessing(FuzzInput.write(Data(rest), named: "preprocessor_config.json"), imageSize: 224)
   }
   return 0
 }

@@ -8,7 +8,7 @@ import Video
 runFuzzer { data, size in
   let path = FuzzInput.write(FuzzInput(data, size).data, named: "picture")
   var options = SourceOptions()
-  options.size = 32
+  options.geometry = .clip(32)
   options.sampleRate = nil
   options.openTimeout = 2
   options.stallTimeout = 2

@@ -79,10 +79,12 @@ public final class Engine: @unchecked Sendable {
     self.adapter = adapter
     self.modelName = modelName
     self.fingerprint = fingerprint ?? modelName
-    examples = ExamplePictures(size: clip.config.imageSize)
+    examples = ExamplePictures(geometry: clip.geometry)
   }
 
   public var imageSize: Int { clip.config.imageSize }
+  /// The geometry camera pictures are converted with (the CLIP checkpoint's).
+  public var geometry: PictureGeometry { clip.geometry }
 
   /// Frames (already `imageSize` square) → embeddings, batched.
   public func embed(_ frames: [Frame]) -> [[Float]] { clip.embed(frames: frames) }
@@ -90,7 +92,7 @@ public final class Engine: @unchecked Sendable {
   /// The prompt-ensemble embedding of a phrase, cached.
   public func text(_ phrase: String) -> [Float] {
     if let cached = textCache[phrase] { return cached }
-    let result = CalibratedScore.normalisedMean(Prompts.expand(phrase).map { clip.embed(text: $0) })
+    let result = Embedding.normalisedMean(Prompts.expand(phrase).map { clip.embed(text: $0) })
     textCache[phrase] = result
     return result
   }
@@ -108,7 +110,7 @@ public final class Engine: @unchecked Sendable {
 
   public func embedClip(url: String, fps: Double) throws -> Clip {
     var options = SourceOptions()
-    options.size = imageSize
+    options.geometry = geometry
     options.sampleRate = fps
     let source = try VideoSource(url: url, options: options)
     var frames: [Frame] = []
@@ -120,10 +122,10 @@ public final class Engine: @unchecked Sendable {
       var state = adapter.makeState()
       var output = [Float](repeating: 0, count: embeddings[0].count)
       for (frame, e) in zip(frames, embeddings) { adapter.step(e, time: frame.pts, state: &state, into: &output) }
-      temporal = CalibratedScore.normalisedMean([output])
+      temporal = Embedding.normalisedMean([output])
     }
     return Clip(
-      frames: frames, embeddings: embeddings, meanP: CalibratedScore.normalisedMean(embeddings), temporal: temporal)
+      frames: frames, embeddings: embeddings, meanP: Embedding.normalisedMean(embeddings), temporal: temporal)
   }
 
   /// The rule's scorer, rebuilt only when the rule's text, negatives or

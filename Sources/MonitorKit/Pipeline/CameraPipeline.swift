@@ -33,15 +33,18 @@ public final class CameraPipeline: @unchecked Sendable {
   private let counters = Mutex((embedded: 0, latency: LatencySamples()))
 
   /// `realtime`: pace a file camera to its timestamps (the daemon); replay reads as fast as it can.
+  /// `snapshots`: frames carry the camera's view for alert snapshots (the daemon; replay shows none).
   public init(
-    id: CameraID, settings: Configuration.Camera, engine: Engine, realtime: Bool, stallTimeout: Double? = nil,
-    log: @escaping @Sendable (String) -> Void
+    id: CameraID, settings: Configuration.Camera, engine: Engine, realtime: Bool, snapshots: Bool = false,
+    stallTimeout: Double? = nil, log: @escaping @Sendable (String) -> Void
   ) throws(VideoError) {
     self.id = id
     self.settings = settings
     self.log = log
     var options = SourceOptions()
-    options.size = engine.imageSize
+    options.geometry = engine.geometry
+    // Alert snapshots show the camera's view, not the model's square crop.
+    if snapshots { options.snapshot = PictureGeometry(size: Self.snapshotSide, resize: .fit) }
     options.sampleRate = settings.fps
     options.rtspTransport = settings.transport
     options.loop = settings.loop
@@ -53,6 +56,9 @@ public final class CameraPipeline: @unchecked Sendable {
     gate = MotionGate(settings: gateSettings)
     state = CameraState(camera: id.name, engine: engine)
   }
+
+  /// Longest side of an alert snapshot, in pixels (the camera's view, aspect kept, never enlarged).
+  public static let snapshotSide = 640
 
   public var isLive: Bool { source.spec.isLive }
   public var sourceName: String { source.name }

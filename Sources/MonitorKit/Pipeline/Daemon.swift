@@ -84,7 +84,7 @@ public final class Daemon: @unchecked Sendable {
       do {
         let id = CameraID(index: pipelines.count, name: camera.name)
         pipelines.append(
-          try CameraPipeline(id: id, settings: camera, engine: engine, realtime: true, log: log))
+          try CameraPipeline(id: id, settings: camera, engine: engine, realtime: true, snapshots: true, log: log))
       } catch {
         log("camera \(camera.name): \(error)")  // validated at config load; kept for safety
       }

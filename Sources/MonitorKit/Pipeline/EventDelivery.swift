@@ -95,7 +95,8 @@ public final class EventDelivery: @unchecked Sendable {
         var event = pending.event
         if let frame = pending.snapshot {
           do {
-            event.snapshot = try snapshots.encode(frame)
+            // The camera's whole view when the source made one, else the model's square.
+            event.snapshot = try snapshots.encode(frame.snapshot ?? frame.picture)
           } catch {
             log("event \(event.id): snapshot not encoded: \(error)")
           }

@@ -19,11 +19,11 @@ public final class ExamplePictures: Sendable {
   /// Seconds allowed to open and decode one example (a hung network mount).
   static let deadline = 5.0
 
-  private let size: Int
+  private let geometry: PictureGeometry
   private let pictures = Mutex<[String: Result<Frame, ConfigError>]>([:])
 
-  /// `size`: the model's input size N (frames come out N×N).
-  public init(size: Int) { self.size = size }
+  /// `geometry`: the model's (frames come out as the model takes them).
+  public init(geometry: PictureGeometry) { self.geometry = geometry }
 
   /// Decodes every example of `rules` (again, so an edited picture is picked
   /// up) and forgets pictures no rule uses any more.
@@ -61,7 +61,7 @@ public final class ExamplePictures: Sendable {
       throw ConfigError(file: Redaction.mask(path), line: 0, "example image: \(problem)")
     }
     var options = SourceOptions()
-    options.size = size
+    options.geometry = geometry
     options.sampleRate = nil
     options.openTimeout = Self.deadline
     options.stallTimeout = Self.deadline

@@ -80,10 +80,8 @@ let package = Package(
 
     .executableTarget(
       name: "monitor",
-      dependencies: [
-        "Core", "Video", "CLIP", "Rules", "MonitorKit",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ],
+      // MonitorKit alone (scripts/check-imports enforces it): commands parse and print.
+      dependencies: ["MonitorKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
       swiftSettings: strict),
 
     .testTarget(name: "CoreTests", dependencies: ["Core"], swiftSettings: strict),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MonitorKit
 
 /// `monitor`: text-prompted video alerting daemon for edge boxes.
 struct Monitor: ParsableCommand {

@@ -1,4 +1,4 @@
-import Video
+import Foundation
 
 #if canImport(Glibc)
   import Glibc
@@ -16,14 +16,6 @@ func logLine(_ line: String) {
 func logRaw(_ text: String) {
   let bytes = Array(text.utf8)
   bytes.withUnsafeBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
-}
-
-@Sendable func logSourceEvent(_ event: SourceEvent) {
-  logLine(event.description)
-}
-
-enum LibraryVersions {
-  static var summary: String { "FFmpeg: \(FFmpegVersions.text)" }
 }
 
 /// A failure at run time (not a usage error): printed as one line, exit 1.

@@ -1,8 +1,6 @@
 import ArgumentParser
-import Core
-import Dispatch
 import Foundation
-import Video
+import MonitorKit
 
 /// `monitor probe`: open one source exactly as the daemon would and report
 /// what comes out. For checking a camera URL before putting it in the config.
@@ -67,80 +65,33 @@ struct Probe: ParsableCommand {
     guard (0...64).contains(decoderThreads) else {
       throw ValidationError("--decoder-threads must be 0…64 (0 = one per core), got \(decoderThreads)")
     }
-    guard RTSPTransport(rawValue: transport) != nil else {
+    guard Prober.transports.contains(transport) else {
       throw ValidationError("--transport must be tcp or udp, got '\(transport)'")
     }
   }
 
   func run() throws {
-    var options = SourceOptions()
-    options.geometry = .clip(size)
-    options.sampleRate = fps > 0 ? fps : nil
-    options.loop = loop
-    options.rtspTransport = RTSPTransport(rawValue: transport)!
-    options.openTimeout = openTimeout
-    options.stallTimeout = stallTimeout
-    options.decoderThreads = decoderThreads
-    let source: VideoSource
+    var prober = Prober(source: source)
+    prober.size = size
+    prober.fps = fps
+    prober.frames = frames
+    prober.seconds = seconds
+    prober.loop = loop
+    prober.transport = transport
+    prober.openTimeout = openTimeout
+    prober.stallTimeout = stallTimeout
+    prober.decoderThreads = decoderThreads
+    prober.snapshot = snapshot
+    prober.quiet = quiet
+    let count: Int
     do {
-      source = try VideoSource(url: self.source, options: options, onEvent: logSourceEvent)
-    } catch {
-      throw ValidationError("\(error)")
-    }
-    if let seconds {
-      DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { source.stop() }
-    }
-    let report = try read(source)
-    if let snapshot, let last = report.last {
-      let jpeg = try JPEGEncoder().encode(last)
-      try Data(jpeg).write(to: URL(fileURLWithPath: snapshot))
-      logLine("probe: wrote \(snapshot) (\(jpeg.count) bytes, \(last.width)x\(last.height))")
-    }
-    print(report.summary(source.stats))
-    if report.count == 0 { throw ExitCode(1) }
-  }
-
-  private func read(_ source: VideoSource) throws -> ProbeReport {
-    var report = ProbeReport()
-    var gate = MotionGate()
-    do {
-      while frames.map({ report.count < $0 }) ?? true, let frame = try source.nextFrame() {
-        let motion = gate.evaluate(frame)
-        report.record(frame, warmupFrames: frames.map { max($0 / 10, 1) } ?? 100)
-        if !quiet {
-          print(
-            "pts=\(String(format: "%.3f", frame.pts)) \(frame.width)x\(frame.height) "
-              + "from=\(frame.sourceWidth)x\(frame.sourceHeight) motion=\(String(format: "%.3f", motion.changedFraction))"
-              + (motion.passed ? " embed" : " skip"))
-        }
-      }
+      count = try prober.run(print: { print($0) }, log: logLine)
+    } catch let error as Prober.InvalidSource {
+      throw ValidationError(error.description)
     } catch {
       logLine("\(error)")
       throw ExitCode(1)
     }
-    return report
-  }
-}
-
-/// Counts and memory figures of one probe run.
-struct ProbeReport {
-  private(set) var count = 0
-  private(set) var last: Frame?
-  private var started = Date()
-  private var warmupRSS: Int?
-
-  mutating func record(_ frame: Frame, warmupFrames: Int) {
-    count += 1
-    last = frame
-    if count == warmupFrames { warmupRSS = ResidentMemory.bytes() }
-  }
-
-  func summary(_ stats: SourceStats) -> String {
-    let elapsed = Date().timeIntervalSince(started)
-    let mib = { (bytes: Int) in String(format: "%.1f", Double(bytes) / 1_048_576) }
-    let end = ResidentMemory.bytes()
-    return "probe: \(count) frames (\(stats.decoded) decoded, \(stats.damaged) damaged, "
-      + "\(stats.reconnects) reconnects, \(stats.loops) loops) in \(String(format: "%.1f", elapsed)) s; "
-      + "rss_warm_mib=\(mib(warmupRSS ?? end)) rss_end_mib=\(mib(end))"
+    if count == 0 { throw ExitCode(1) }
   }
 }

@@ -1,8 +1,6 @@
 import ArgumentParser
-import Core
 import Foundation
 import MonitorKit
-import Rules
 
 /// `monitor replay`: pick a threshold from real footage before deploying a rule.
 struct ReplayCommand: ParsableCommand {

@@ -1,7 +1,5 @@
-import Core
 import Foundation
 import MonitorKit
-import Rules
 
 /// Renders a replay result as tables and sparklines, or as JSON.
 enum ReplayReport {

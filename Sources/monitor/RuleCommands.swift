@@ -1,10 +1,6 @@
 import ArgumentParser
-import CLIP
-import Core
 import Foundation
-import ModelIO
 import MonitorKit
-import Rules
 
 /// Where the rules live: `--rules-dir`, else the config's `rules_dir`, else the default.
 struct RulesLocation: ParsableArguments {
@@ -22,16 +18,10 @@ struct RulesLocation: ParsableArguments {
     return RuleStore(directory: Configuration().rulesDirectory)
   }
 
-  /// The configured CLIP model's tokenizer (the embedded model's when none is
-  /// configured), to warn about truncated text; nil if it cannot be read.
-  func tokenizer() -> Tokenizer? {
-    func load(_ directory: String) -> Tokenizer? {
-      let contextLength = (try? CLIPConfig(contentsOf: directory + "/config.json"))?.contextLength ?? 77
-      return try? Tokenizer(directory: directory, contextLength: contextLength)
-    }
+  /// The check of phrasings against the configured model's tokenizer; nil if it cannot be read.
+  func phrasingCheck() -> PhrasingCheck? {
     let configuration = FileManager.default.fileExists(atPath: config) ? try? Configuration(contentsOf: config) : nil
-    if let directory = configuration?.clipModel { return load(directory) }
-    return (try? EmbeddedModel.withFiles(EmbeddedModel.tokenizerFiles, load)) ?? nil
+    return PhrasingCheck(clipModel: configuration?.clipModel)
   }
 }
 
@@ -107,7 +97,7 @@ struct AddRule: ParsableCommand {
     rule.horizon = horizon
     rule.enabled = !disabled
     rule.examples = exampleImage.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
-    if let tokenizer = location.tokenizer() {
+    if let tokenizer = location.phrasingCheck() {
       for phrase in rule.text + rule.negatives where tokenizer.isTruncated(phrase) {
         logLine(
           "add-rule: warning: \"\(phrase.prefix(40))…\" is longer than \(tokenizer.contextLength) tokens; the rest is ignored"

@@ -1,12 +1,6 @@
 import ArgumentParser
-import Core
-import Dispatch
 import Foundation
 import MonitorKit
-
-#if canImport(Glibc)
-  import Glibc
-#endif
 
 /// `monitor run`: the daemon.
 struct Run: ParsableCommand {
@@ -46,48 +40,11 @@ struct Run: ParsableCommand {
   }
 
   func run() throws {
-    let configuration = try Failure.wrap { try Configuration(contentsOf: config) }
-    var sinks: [any AlertSink] = [LogSink(log: logLine)]
-    if let eventsFile { sinks.append(try Failure.wrap { try JSONLinesSink(path: eventsFile, log: logLine) }) }
-    let daemon = try Failure.wrap { try Daemon(configuration: configuration, sinks: sinks, log: logLine) }
-    logLine(
-      "monitor \(Monitor.version): \(configuration.cameras.filter(\.enabled).count) camera(s), node \(configuration.node)"
-    )
-    daemon.start()
-    let systemd = SystemdNotifier()
-    systemd.notify("READY=1")
-    systemd.notify("STATUS=\(daemon.statusLine)")
-    // A dispatch source released while suspended traps, so the watchdog exists only under systemd.
-    var watchdog: (any DispatchSourceTimer)?
-    if systemd.isActive {
-      let interval = systemd.watchdogInterval ?? 10
-      let timer = DispatchSource.makeTimerSource(queue: .global())
-      timer.schedule(deadline: .now() + interval, repeating: interval)
-      timer.setEventHandler {
-        // Only a live pipeline pats the watchdog: a hung worker gets the service restarted.
-        if daemon.isAlive(within: max(interval * 2, 5)) { systemd.notify("WATCHDOG=1") }
-        systemd.notify("STATUS=\(daemon.statusLine)")
-      }
-      timer.resume()
-      watchdog = timer
-    }
-    let stats = DispatchSource.makeTimerSource(queue: .global())
-    stats.schedule(deadline: .now() + statsInterval, repeating: statsInterval)
-    stats.setEventHandler { daemon.publishStats() }
-    stats.resume()
-    let stop = DispatchSemaphore(value: 0)
-    Signals.install { signal in
-      if signal == SIGHUP { daemon.reloadRules() } else { stop.signal() }
-    }
-    if let seconds { DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { stop.signal() } }
-    stop.wait()
-    logLine("stopping: ending open episodes")
-    systemd.notify("STOPPING=1")
-    watchdog?.cancel()
-    stats.cancel()
-    daemon.stop()
-    for counter in daemon.counters {
-      logLine("camera \(counter.camera): \(counter.embedded) frames embedded, \(counter.dropped) dropped")
-    }
+    var process = DaemonProcess(
+      configuration: try Failure.wrap { try Configuration(contentsOf: config) }, version: Monitor.version)
+    process.eventsFile = eventsFile
+    process.seconds = seconds
+    process.statsInterval = statsInterval
+    try Failure.wrap { try process.run(log: logLine) }
   }
 }

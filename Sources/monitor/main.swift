@@ -1,3 +1,5 @@
 // Entry point only: commands live in their own files (see Monitor.swift).
+import MonitorKit
+
 Signals.listen()
 Monitor.main()

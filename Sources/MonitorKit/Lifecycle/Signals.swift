@@ -11,11 +11,11 @@ import Synchronization
 /// `main`, so a blocked mask cannot cover them). A reader thread hands each
 /// signal to the installed handler (`monitor run`), or ends the process as
 /// the default action would for every other command.
-enum Signals {
+public enum Signals {
   private static let handler = Mutex<(@Sendable (Int32) -> Void)?>(nil)
 
   /// Call first thing in main.
-  static func listen() {
+  public static func listen() {
     // A closed pipe (`--events-file /dev/stdout | head`) is a write error to
     // report, not a reason to die: EPIPE instead of SIGPIPE.
     signal(SIGPIPE, SIG_IGN)
@@ -46,7 +46,7 @@ enum Signals {
   }
 
   /// Route signals to `handle` from now on.
-  static func install(_ handle: @escaping @Sendable (Int32) -> Void) { handler.withLock { $0 = handle } }
+  public static func install(_ handle: @escaping @Sendable (Int32) -> Void) { handler.withLock { $0 = handle } }
 }
 
 /// Write end of the self-pipe; set once before any handler is installed.

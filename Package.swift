@@ -28,7 +28,12 @@ let package = Package(
     .library(name: "Alerts", targets: ["Alerts"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // `monitor run` as a group of services with ordered shutdown and signals
+    // (measured to deliver SIGTERM/SIGHUP with OpenBLAS's pre-main threads:
+    // docs/ARCHITECTURE.md, "Lifecycle"), and the log through swift-log.
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
   ],
   targets: [
     // System-library shims: modulemap + prefixed inline wrappers for what Swift cannot import.
@@ -73,6 +78,9 @@ let package = Package(
       dependencies: [
         "Core", "TOML", "Config", "Video", "CLIP", "Mamba", "Rules", "ModelIO", "Tensor", "Alerts",
         "CEmbeddedModel",
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: strict),
     // Test doubles and helpers that drive real processes (RTSP server, ffmpeg CLI).

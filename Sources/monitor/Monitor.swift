@@ -1,8 +1,22 @@
 import ArgumentParser
 import MonitorKit
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// `monitor`: text-prompted video alerting daemon for edge boxes.
-struct Monitor: ParsableCommand {
+@main
+struct Monitor: AsyncParsableCommand {
+  /// The entry point: process-wide settings, then the command.
+  static func main() async {
+    // A closed pipe (`--events-file /dev/stdout | head`) is a write error to
+    // report, not a reason to die: EPIPE instead of SIGPIPE.
+    signal(SIGPIPE, SIG_IGN)
+    OperatorLog.bootstrap()
+    await main(nil)
+  }
+
   static let version = "0.1.0"
 
   static let configuration = CommandConfiguration(

@@ -1,4 +1,5 @@
 import Foundation
+import MonitorKit
 
 #if canImport(Glibc)
   import Glibc
@@ -7,10 +8,7 @@ import Foundation
 /// Log lines for the operator go to stderr (journald under systemd).
 /// Free functions on purpose: sources call them from their reader threads,
 /// where a main-actor closure would trap (docs/ARCHITECTURE.md, "Swift 6 and C libraries").
-func logLine(_ line: String) {
-  let bytes = Array((line + "\n").utf8)
-  bytes.withUnsafeBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
-}
+@Sendable func logLine(_ line: String) { OperatorLog.write(line) }
 
 /// Writes without a newline (progress bars).
 func logRaw(_ text: String) {

@@ -3,7 +3,7 @@ import Foundation
 import MonitorKit
 
 /// `monitor run`: the daemon.
-struct Run: ParsableCommand {
+struct Run: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run the daemon: watch every camera in the configuration and alert on the rules.",
     discussion: """
@@ -39,12 +39,16 @@ struct Run: ParsableCommand {
     }
   }
 
-  func run() throws {
+  func run() async throws {
     var process = DaemonProcess(
       configuration: try Failure.wrap { try Configuration(contentsOf: config) }, version: Monitor.version)
     process.eventsFile = eventsFile
     process.seconds = seconds
     process.statsInterval = statsInterval
-    try Failure.wrap { try process.run(log: logLine) }
+    do {
+      try await process.run(logger: OperatorLog.logger)
+    } catch {
+      throw Failure("\(error)")
+    }
   }
 }

@@ -11,13 +11,16 @@ import Testing
     #expect(frame.pts == 1.5 && frame.sourceWidth == 640)
   }
 
+  /// Other suites run in the same process at the same time and free memory
+  /// of their own, so the growth is checked with a wide margin (a 64 MB block
+  /// once read as 57 MB of growth): 256 MB touched must show as over 128 MB.
   @Test func residentMemoryIsReadFromProc() {
     let before = ResidentMemory.bytes()
-    var block = [UInt8](repeating: 1, count: 64 << 20)
+    var block = [UInt8](repeating: 1, count: 256 << 20)
     block[block.count - 1] = 2
     let after = ResidentMemory.bytes()
     #expect(before > 1 << 20)
-    #expect(after - before > 60 << 20)
+    #expect(after - before > 128 << 20, "grew by \(after - before) bytes")
     #expect(block.last == 2)
   }
 }

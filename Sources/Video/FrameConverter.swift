@@ -12,6 +12,8 @@ final class FrameConverter {
   private var scaler: OpaquePointer?
   private var key: (width: Int32, height: Int32, format: Int32) = (0, 0, -1)
   private var plan: PictureGeometry.Plan?
+  /// Per plane, where a region's corner is: rows down and bytes across (empty without a region).
+  private var corners: [(rows: Int, bytes: Int)] = []
   private var scaled: [UInt8] = []
   private var scaledStride = 0
 
@@ -28,10 +30,6 @@ final class FrameConverter {
     guard Limits.acceptsPicture(width: Int(width), height: Int(height)),
       prepare(width: width, height: height, format: format), let plan
     else { return nil }
-    // A region starts the planes at its corner (chroma planes at the subsampled corner).
-    let chroma = av_pix_fmt_desc_get(AVPixelFormat(format)).map {
-      (x: Int($0.pointee.log2_chroma_w), y: Int($0.pointee.log2_chroma_h))
-    }
     scaled.withUnsafeMutableBufferPointer { out in
       var destination: UnsafeMutablePointer<UInt8>? = out.baseAddress
       var destinationStride = Int32(scaledStride)
@@ -40,13 +38,9 @@ final class FrameConverter {
           withUnsafePointer(to: &picture.pointee.linesize) { strides in
             strides.withMemoryRebound(to: Int32.self, capacity: 8) { strides in
               var sources = (0..<4).map { planes[$0] }
-              if plan.source.x != 0 || plan.source.y != 0, let chroma {
-                for index in 0..<4 where sources[index] != nil {
-                  let (x, y) =
-                    index == 1 || index == 2
-                    ? (plan.source.x >> chroma.x, plan.source.y >> chroma.y) : (plan.source.x, plan.source.y)
-                  sources[index] = sources[index]! + y * Int(strides[index]) + x * Self.bytesPerPixel(index, format)
-                }
+              // A region starts each plane at its corner (computed once per input size).
+              for (index, corner) in corners.enumerated() where sources[index] != nil {
+                sources[index] = sources[index]! + corner.rows * Int(strides[index]) + corner.bytes
               }
               _ = sws_scale(scaler, sources, strides, 0, Int32(plan.source.height), &destination, &destinationStride)
             }
@@ -57,12 +51,20 @@ final class FrameConverter {
     return Picture(width: plan.output.width, height: plan.output.height, pixels: crop(plan.output))
   }
 
-  /// Bytes per pixel of one plane, for offsetting to a region's corner: 1 for
-  /// planar YUV (what cameras and codecs give), else the packed pixel's size.
-  private static func bytesPerPixel(_ plane: Int, _ format: Int32) -> Int {
-    guard let descriptor = av_pix_fmt_desc_get(AVPixelFormat(format)) else { return 1 }
-    if descriptor.pointee.flags & UInt64(AV_PIX_FMT_FLAG_PLANAR) != 0 { return 1 }
-    return max(1, Int(av_get_bits_per_pixel(descriptor)) / 8)
+  /// Each plane's offset to a region's corner: chroma planes at the
+  /// subsampled corner; 1 byte per pixel for planar YUV (what cameras and
+  /// codecs give), the packed pixel's size otherwise.
+  private static func corners(of source: PictureGeometry.Rectangle, format: Int32) -> [(rows: Int, bytes: Int)] {
+    guard source.x != 0 || source.y != 0, let descriptor = av_pix_fmt_desc_get(AVPixelFormat(format)) else { return [] }
+    let planar = descriptor.pointee.flags & UInt64(AV_PIX_FMT_FLAG_PLANAR) != 0
+    let pixelBytes = planar ? 1 : max(1, Int(av_get_bits_per_pixel(descriptor)) / 8)
+    let (shiftX, shiftY) = (Int(descriptor.pointee.log2_chroma_w), Int(descriptor.pointee.log2_chroma_h))
+    return (0..<4).map { plane in
+      let chroma = plane == 1 || plane == 2
+      return (
+        rows: chroma ? source.y >> shiftY : source.y, bytes: (chroma ? source.x >> shiftX : source.x) * pixelBytes
+      )
+    }
   }
 
   private func crop(_ rectangle: PictureGeometry.Rectangle) -> [UInt8] {
@@ -86,6 +88,7 @@ final class FrameConverter {
     sws_freeContext(scaler)
     let plan = geometry.plan(width: Int(width), height: Int(height))
     self.plan = plan
+    corners = Self.corners(of: plan.source, format: format)
     scaledStride = (plan.scaledWidth * 3 + 63) & ~63
     scaled = [UInt8](repeating: 0, count: scaledStride * plan.scaledHeight)
     let (pixelFormat, fullRange) = PixelFormats.normalised(AVPixelFormat(format))

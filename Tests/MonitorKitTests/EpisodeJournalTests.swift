@@ -41,23 +41,7 @@ import Testing
   /// then start again: the episode gets its `end` (reason restart).
   @Test(.timeLimit(.minutes(2))) func m7SIGKILLDuringAnEpisodeEndsItAtRestart() throws {
     let directory = try Repository.temporaryDirectory("journal-daemon")
-    let config = directory.appendingPathComponent("monitor.toml").path
-    let video = Repository.root.appendingPathComponent("models/synthetic/demo/camera.mp4").path
-    let rules = Repository.root.appendingPathComponent("models/synthetic/rules").path
-    try """
-    node = "test"
-    rules_dir = "\(rules)"
-    state_dir = "\(directory.path)"
-    threads = 1
-    [mqtt]
-    enabled = false
-    [[cameras]]
-    name = "demo"
-    url = "\(video)"
-    fps = 4
-    motion = false
-    loop = true
-    """.write(toFile: config, atomically: true, encoding: .utf8)
+    let config = try DaemonConfig.demo(in: directory, loop: true)
     let events = directory.appendingPathComponent("events.jsonl").path
     func lines() -> [[String: Any]] {
       ((try? String(contentsOfFile: events, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {

@@ -91,21 +91,7 @@ import Testing
   /// state (a changed fingerprint) is set aside with a log line.
   @Test(.timeLimit(.minutes(2))) func m7DaemonSavesAtStopAndRestoresAtStart() throws {
     let directory = try Repository.temporaryDirectory("temporal-daemon")
-    let config = directory.appendingPathComponent("monitor.toml").path
-    let video = Repository.root.appendingPathComponent("models/synthetic/demo/camera.mp4").path
-    try """
-    node = "test"
-    rules_dir = "\(Repository.root.appendingPathComponent("models/synthetic/rules").path)"
-    state_dir = "\(directory.path)"
-    threads = 1
-    [mqtt]
-    enabled = false
-    [[cameras]]
-    name = "demo"
-    url = "\(video)"
-    fps = 4
-    motion = false
-    """.write(toFile: config, atomically: true, encoding: .utf8)
+    let config = try DaemonConfig.demo(in: directory)
     let monitor = try Executables.path("monitor")
     let first = try ChildProcess(monitor, ["run", "--config", config, "--seconds", "3"])
     first.process.waitUntilExit()

@@ -30,9 +30,10 @@ public struct Frame: Sendable {
   public var sourceHeight: Int
   /// When the frame left the decoder (monotonic clock): latency is measured from here.
   public var decodedAt: ContinuousClock.Instant
-  /// The camera's whole view at snapshot size, when the source was asked for
-  /// one: alert snapshots show it rather than the model's square crop.
-  public var snapshot: Picture?
+  /// The camera's whole view at snapshot size, rendered on demand, when the
+  /// source was asked for one: alert snapshots show it rather than the
+  /// model's square crop.
+  public var snapshot: SnapshotSource?
 
   public init(
     pts: Double, width: Int, height: Int, pixels: [UInt8], sourceWidth: Int, sourceHeight: Int,
@@ -50,6 +51,9 @@ public struct Frame: Sendable {
 
   /// The model picture as a `Picture`.
   public var picture: Picture { Picture(width: width, height: height, pixels: pixels) }
+
+  /// What an alert shows: the camera's view when the source keeps one, else the model's square.
+  public func snapshotPicture() -> Picture { snapshot?.picture() ?? picture }
 
   /// The RGB triple at (x, y).
   public func rgb(x: Int, y: Int) -> (UInt8, UInt8, UInt8) {

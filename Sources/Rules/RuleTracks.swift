@@ -42,7 +42,14 @@ public struct RuleTracks<Snapshot: Sendable>: Sendable {
       step.actions += track.tracker.finish(time: time).map { (track.rule, $0) }
       tracks[id] = nil
     }
-    let frame = snapshot()
+    // Rendered at most once, and only when a tracker keeps this frame.
+    var rendered: Snapshot?
+    func frame() -> Snapshot {
+      if let rendered { return rendered }
+      let picture = snapshot()
+      rendered = picture
+      return picture
+    }
     for rule in active {
       guard let scorer = scorer(rule) else { continue }
       var track = tracks[rule.id] ?? Track(rule: rule, tracker: EpisodeTracker(settings: .init(rule: rule)))
@@ -54,7 +61,7 @@ public struct RuleTracks<Snapshot: Sendable>: Sendable {
       let raw = scorer.score(rolling[min(horizon, rolling.count - 1)])
       let smoothed = track.smoother.add(raw)
       step.scores.append(Score(rule: rule.id, raw: raw, smoothed: smoothed))
-      step.actions += track.tracker.observe(time: time, score: smoothed, snapshot: frame).map { (rule, $0) }
+      step.actions += track.tracker.observe(time: time, score: smoothed, snapshot: frame()).map { (rule, $0) }
       tracks[rule.id] = track
     }
     return step

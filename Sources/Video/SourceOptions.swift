@@ -13,8 +13,8 @@ public enum RTSPTransport: String, Sendable, CaseIterable {
 public struct SourceOptions: Sendable {
   /// The model's picture geometry: frames come out N×N RGB (default CLIP's at 224).
   public var geometry: PictureGeometry = .clip(224)
-  /// Also deliver the camera's view, fitted to this geometry, with each frame
-  /// (`Frame.snapshot`: what alert snapshots show); nil: none.
+  /// Also keep the camera's view with each frame, rendered with this geometry
+  /// only when asked (`Frame.snapshot`: what alert snapshots show); nil: none.
   public var snapshot: PictureGeometry?
   /// Frames per second to deliver, picked by PTS; `nil` delivers every decoded frame.
   public var sampleRate: Double? = 2

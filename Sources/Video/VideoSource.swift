@@ -27,8 +27,6 @@ public final class VideoSource: FrameSource, @unchecked Sendable {
   private var timeline = Timeline()
   private var sampler: FrameSampler
   private let converter: FrameConverter
-  /// The camera's view for snapshots, when `options.snapshot` asks for one.
-  private let snapshotConverter: FrameConverter?
   private var retryAt: Double?
   private var lastFrameWall: Double?
   private var reportedDamage = 0
@@ -55,7 +53,6 @@ public final class VideoSource: FrameSource, @unchecked Sendable {
     backoff = ReconnectBackoff(policy: options.backoff)
     sampler = FrameSampler(fps: options.sampleRate)
     converter = FrameConverter(geometry: options.geometry)
-    snapshotConverter = options.snapshot.map(FrameConverter.init(geometry:))
   }
 
   public var stats: SourceStats { counters.withLock { $0 } }
@@ -101,7 +98,9 @@ public final class VideoSource: FrameSource, @unchecked Sendable {
       var frame = Frame(
         pts: pts, width: model.width, height: model.height, pixels: model.pixels,
         sourceWidth: Int(picture.pointee.width), sourceHeight: Int(picture.pointee.height))
-      frame.snapshot = snapshotConverter?.convert(picture)
+      if let geometry = options.snapshot, let held = DecodedPicture(referencing: picture) {
+        frame.snapshot = SnapshotSource { held.render(geometry) }
+      }
       counters.withLock { $0.delivered += 1 }
       return frame
     }

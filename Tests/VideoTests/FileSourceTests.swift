@@ -120,7 +120,7 @@ import Video
     options.snapshot = PictureGeometry(size: 100, resize: .fit)
     let frame = try #require(try readAll(try VideoSource(url: image.path, options: options)).first)
     #expect(frame.rgb(x: 1, y: 16).0 > 240 && frame.rgb(x: 30, y: 16).2 > 240)
-    let snapshot = try #require(frame.snapshot)
+    let snapshot = try #require(frame.snapshot?.picture())
     #expect(snapshot.width == 100 && snapshot.height == 50)
     let left = Frame(
       pts: 0, width: snapshot.width, height: snapshot.height, pixels: snapshot.pixels, sourceWidth: 200,

@@ -93,10 +93,9 @@ public final class EventDelivery: @unchecked Sendable {
       if !saved.isEmpty { states?.save(saved.sorted { $0.key.index < $1.key.index }.map { ($0.key, $0.value) }) }
       for pending in batch {
         var event = pending.event
-        if let frame = pending.snapshot {
+        if let picture = pending.snapshot {
           do {
-            // The camera's whole view when the source made one, else the model's square.
-            event.snapshot = try snapshots.encode(frame.snapshot ?? frame.picture)
+            event.snapshot = try snapshots.encode(picture)
           } catch {
             log("event \(event.id): snapshot not encoded: \(error)")
           }

@@ -1,13 +1,13 @@
 import Core
 
-/// An event as the inference worker produces it: the episode's best frame
+/// An event as the inference worker produces it: the episode's best picture
 /// still raw, so that JPEG encoding happens on the delivery thread, never on
 /// the inference thread (`EventDelivery`).
 public struct PendingEvent: Sendable {
   public var event: AlertEvent
-  public var snapshot: Frame?
+  public var snapshot: Picture?
 
-  public init(event: AlertEvent, snapshot: Frame?) {
+  public init(event: AlertEvent, snapshot: Picture?) {
     self.event = event
     self.snapshot = snapshot
   }

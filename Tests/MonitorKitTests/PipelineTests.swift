@@ -50,7 +50,9 @@ import Testing
     let delivery = EventDelivery(sinks: [sink], log: { _ in })
     delivery.start()
     let started = Date()
-    for i in 1...5 { delivery.enqueue([PendingEvent(event: Self.event("e\(i)"), snapshot: Self.frame(0, size: 16).picture)]) }
+    for i in 1...5 {
+      delivery.enqueue([PendingEvent(event: Self.event("e\(i)"), snapshot: Self.frame(0, size: 16).picture)])
+    }
     #expect(Date().timeIntervalSince(started) < 0.1)
     delivery.stop(timeout: 5)
     #expect(sink.recorder.all.map(\.id) == ["e1", "e2", "e3", "e4", "e5"])

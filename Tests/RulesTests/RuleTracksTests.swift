@@ -6,7 +6,14 @@ import Testing
 /// so a frame no episode keeps must never be rendered, and a frame several
 /// rules keep is rendered once.
 struct RuleTracksTests {
-  final class Counter: @unchecked Sendable { var renders = 0 }
+  final class Counter: @unchecked Sendable {
+    var renders = 0
+
+    func render(_ frame: Int) -> Int {
+      renders += 1
+      return frame
+    }
+  }
 
   /// Two rules on a 2-d embedding: "on" matches (1, 0), "off" matches (0, 1).
   static let scorers: [String: CalibratedScore] = [
@@ -21,8 +28,8 @@ struct RuleTracksTests {
     for (index, embedding) in embeddings.enumerated() {
       let before = counter.renders
       _ = tracks.observe(
-        rolling: [embedding], time: Double(index), snapshot: { counter.renders += 1; return index }(),
-        rules: rules, scorer: { scorers[$0.id] })
+        rolling: [embedding], time: Double(index), snapshot: counter.render(index), rules: rules,
+        scorer: { scorers[$0.id] })
       rendersPerStep.append(counter.renders - before)
     }
     return rendersPerStep

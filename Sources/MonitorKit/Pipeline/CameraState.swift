@@ -45,7 +45,8 @@ public struct CameraState: Sendable {
   ) -> (events: [PendingEvent], scores: [Score]) {
     let rolling = temporalStep(embedding, time: frame.pts)
     let step = tracks.observe(
-      rolling: rolling, time: frame.pts, snapshot: frame.snapshotPicture(), rules: rules, scorer: { engine.scorer(for: $0) })
+      rolling: rolling, time: frame.pts, snapshot: frame.snapshotPicture(), rules: rules,
+      scorer: { engine.scorer(for: $0) })
     return (convert(step.actions, engine: engine, time: frame.pts, decodedAt: frame.decodedAt), step.scores)
   }
 

@@ -4,7 +4,7 @@ import Core
   import Glibc
 #endif
 
-/// A rule's calibrated score for one embedding (README.md, "Rules": "Score").
+/// A rule's calibrated score for one embedding (docs/RULES.md, "Score").
 /// Raw CLIP cosines cluster tightly and drift with light and scene, so the
 /// score is the softmax probability, at the model's logit scale, of the
 /// rule's prototype (its phrasings' — and example images' — embeddings

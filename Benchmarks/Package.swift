@@ -15,9 +15,12 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
   ],
   targets: [
+    // Peak multiply-accumulate rates of this CPU (FMA, int8), the yardstick of bench-clip.
+    .target(name: "CPeak", cSettings: [.unsafeFlags(["-O2"])]),
     .executableTarget(
       name: "monitor-bench",
       dependencies: [
+        "CPeak",
         .product(name: "MonitorLibraries", package: monitorPackage),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],

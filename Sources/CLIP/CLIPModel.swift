@@ -1,5 +1,6 @@
 import Core
 import ModelIO
+import Tensor
 
 #if canImport(Glibc)
   import Glibc
@@ -21,20 +22,23 @@ public struct CLIPModel: Sendable {
   /// How a camera picture becomes this model's input (from `preprocessor_config.json`):
   /// the sources produce frames with it.
   public let geometry: PictureGeometry
+  /// What the linear layers of both towers run in.
+  public let precision: Precision
 
   /// Loads the directory through ModelIO (`CLIPFiles`).
-  public init(directory: String) throws(ModelError) {
-    try self.init(files: try CLIPFiles(directory: directory))
+  public init(directory: String, precision: Precision = .fp32) throws(ModelError) {
+    try self.init(files: try CLIPFiles(directory: directory), precision: precision)
   }
 
-  public init(files: CLIPFiles) throws(ModelError) {
+  public init(files: CLIPFiles, precision: Precision = .fp32) throws(ModelError) {
+    self.precision = precision
     directory = files.directory
     config = files.config
     geometry = files.imageProcessing.geometry
     tokenizer = Tokenizer(vocabulary: files.vocabulary, contextLength: config.contextLength)
     let preprocessing = Preprocessing(mean: files.imageMean, std: files.imageStd)
-    images = try ImageEncoder(file: files.weights, config: config, preprocessing: preprocessing)
-    texts = try TextEncoder(file: files.weights, config: config)
+    images = try ImageEncoder(file: files.weights, config: config, preprocessing: preprocessing, precision: precision)
+    texts = try TextEncoder(file: files.weights, config: config, precision: precision)
     let scale = try files.weights.tensor("logit_scale").scalars
     guard scale.count == 1 else {
       throw ModelError(file: files.weights.path, tensor: "logit_scale", "must hold one value")
@@ -42,14 +46,19 @@ public struct CLIPModel: Sendable {
     logitScale = expf(scale[0])
   }
 
-  /// Random weights for `config` (benchmarks), with a real vocabulary.
-  public init(random config: CLIPConfig, vocabulary: BPEVocabulary, seed: UInt64) {
+  /// Random weights for `config` (benchmarks), with a real vocabulary;
+  /// `outlierChannels`: LayerNorm channels scaled ×30 in every layer (int8 tests).
+  public init(
+    random config: CLIPConfig, vocabulary: BPEVocabulary, seed: UInt64, precision: Precision = .fp32,
+    outlierChannels: [Int] = []
+  ) {
+    self.precision = precision
     directory = "random-\(config.vision.layers)-layer"
     self.config = config
     geometry = .clip(config.imageSize)
     tokenizer = Tokenizer(vocabulary: vocabulary, contextLength: config.contextLength)
-    images = ImageEncoder(random: config, seed: seed)
-    texts = TextEncoder(random: config, seed: seed &+ 1)
+    images = ImageEncoder(random: config, seed: seed, precision: precision, outlierChannels: outlierChannels)
+    texts = TextEncoder(random: config, seed: seed &+ 1, precision: precision, outlierChannels: outlierChannels)
     logitScale = 100
   }
 

@@ -8,54 +8,88 @@ import Tensor
 ///     x ← x + fc2(act(fc1(layer_norm2(x))))
 ///
 /// q, k and v projections are fused into one (3H, H) matrix at load so a
-/// batch of sequences needs one GEMM for all three.
+/// batch of sequences needs one GEMM for all three. In int8 the LayerNorms
+/// are folded with the layers they feed (`Smoothing`).
 struct EncoderLayer: Sendable {
   let norm1Weight: [Float]  // (H)
   let norm1Bias: [Float]  // (H)
-  let qkv: PackedLinear  // (3H, H): q_proj, k_proj, v_proj weights stacked
+  let qkv: Linear  // (3H, H): q_proj, k_proj, v_proj weights stacked
   let qkvBias: [Float]  // (3H)
-  let out: PackedLinear  // (H, H)
+  let out: Linear  // (H, H)
   let outBias: [Float]  // (H)
   let norm2Weight: [Float]  // (H)
   let norm2Bias: [Float]  // (H)
-  let fc1: PackedLinear  // (I, H)
+  let fc1: Linear  // (I, H)
   let fc1Bias: [Float]  // (I)
-  let fc2: PackedLinear  // (H, I)
+  let fc2: Linear  // (H, I)
   let fc2Bias: [Float]  // (H)
 
   /// Loads `prefix` (e.g. `vision_model.encoder.layers.3.`) from `file`.
-  init(file: SafeTensors, prefix: String, tower: CLIPConfig.Tower) throws(ModelError) {
+  init(file: SafeTensors, prefix: String, tower: CLIPConfig.Tower, precision: Precision) throws(ModelError) {
     let h = tower.hiddenSize
     let i = tower.intermediateSize
     func load(_ name: String, _ shape: [Int]) throws(ModelError) -> [Float] {
       try file.tensor(prefix + name, shape: shape).scalars
     }
-    norm1Weight = try load("layer_norm1.weight", [h])
-    norm1Bias = try load("layer_norm1.bias", [h])
-    qkv = PackedLinear(
-      weight: try load("self_attn.q_proj.weight", [h, h]) + load("self_attn.k_proj.weight", [h, h])
-        + load("self_attn.v_proj.weight", [h, h]), outFeatures: 3 * h, inFeatures: h)
-    qkvBias =
-      try load("self_attn.q_proj.bias", [h]) + load("self_attn.k_proj.bias", [h]) + load("self_attn.v_proj.bias", [h])
-    out = PackedLinear(weight: try load("self_attn.out_proj.weight", [h, h]), outFeatures: h, inFeatures: h)
-    outBias = try load("self_attn.out_proj.bias", [h])
-    norm2Weight = try load("layer_norm2.weight", [h])
-    norm2Bias = try load("layer_norm2.bias", [h])
-    fc1 = PackedLinear(weight: try load("mlp.fc1.weight", [i, h]), outFeatures: i, inFeatures: h)
-    fc1Bias = try load("mlp.fc1.bias", [i])
-    fc2 = PackedLinear(weight: try load("mlp.fc2.weight", [h, i]), outFeatures: h, inFeatures: i)
-    fc2Bias = try load("mlp.fc2.bias", [h])
+    let weights = Weights(
+      norm1Weight: try load("layer_norm1.weight", [h]), norm1Bias: try load("layer_norm1.bias", [h]),
+      qkv: try load("self_attn.q_proj.weight", [h, h]) + load("self_attn.k_proj.weight", [h, h])
+        + load("self_attn.v_proj.weight", [h, h]),
+      qkvBias: try load("self_attn.q_proj.bias", [h]) + load("self_attn.k_proj.bias", [h])
+        + load("self_attn.v_proj.bias", [h]),
+      out: try load("self_attn.out_proj.weight", [h, h]), outBias: try load("self_attn.out_proj.bias", [h]),
+      norm2Weight: try load("layer_norm2.weight", [h]), norm2Bias: try load("layer_norm2.bias", [h]),
+      fc1: try load("mlp.fc1.weight", [i, h]), fc1Bias: try load("mlp.fc1.bias", [i]),
+      fc2: try load("mlp.fc2.weight", [h, i]), fc2Bias: try load("mlp.fc2.bias", [h]))
+    self.init(weights, tower: tower, precision: precision)
+  }
+
+  /// One layer's tensors as the checkpoint holds them (q|k|v stacked).
+  struct Weights {
+    var norm1Weight, norm1Bias, qkv, qkvBias, out, outBias: [Float]
+    var norm2Weight, norm2Bias, fc1, fc1Bias, fc2, fc2Bias: [Float]
+  }
+
+  init(_ weights: Weights, tower: CLIPConfig.Tower, precision: Precision) {
+    var weights = weights
+    let (h, i) = (tower.hiddenSize, tower.intermediateSize)
+    if precision == .int8 {
+      Smoothing.fold(
+        normWeight: &weights.norm1Weight, normBias: &weights.norm1Bias, into: &weights.qkv, outFeatures: 3 * h,
+        inFeatures: h)
+      Smoothing.fold(
+        normWeight: &weights.norm2Weight, normBias: &weights.norm2Bias, into: &weights.fc1, outFeatures: i,
+        inFeatures: h)
+    }
+    norm1Weight = weights.norm1Weight
+    norm1Bias = weights.norm1Bias
+    qkv = Linear(weight: weights.qkv, outFeatures: 3 * h, inFeatures: h, precision: precision)
+    qkvBias = weights.qkvBias
+    out = Linear(weight: weights.out, outFeatures: h, inFeatures: h, precision: precision)
+    outBias = weights.outBias
+    norm2Weight = weights.norm2Weight
+    norm2Bias = weights.norm2Bias
+    fc1 = Linear(weight: weights.fc1, outFeatures: i, inFeatures: h, precision: precision)
+    fc1Bias = weights.fc1Bias
+    fc2 = Linear(weight: weights.fc2, outFeatures: h, inFeatures: i, precision: precision)
+    fc2Bias = weights.fc2Bias
   }
 
   /// The `count` layers under `prefix` (e.g. `vision_model.encoder.layers.`).
-  static func loadAll(file: SafeTensors, prefix: String, tower: CLIPConfig.Tower) throws(ModelError) -> [EncoderLayer] {
+  static func loadAll(
+    file: SafeTensors, prefix: String, tower: CLIPConfig.Tower, precision: Precision
+  ) throws(ModelError) -> [EncoderLayer] {
     var layers: [EncoderLayer] = []
-    for i in 0..<tower.layers { layers.append(try EncoderLayer(file: file, prefix: "\(prefix)\(i).", tower: tower)) }
+    for i in 0..<tower.layers {
+      layers.append(try EncoderLayer(file: file, prefix: "\(prefix)\(i).", tower: tower, precision: precision))
+    }
     return layers
   }
 
-  /// Random weights of the given shape (benchmarks), reproducible by `seed`.
-  init(random tower: CLIPConfig.Tower, seed: UInt64) {
+  /// Random weights of the given shape (benchmarks), reproducible by `seed`;
+  /// `outlierChannels` get LayerNorm weights 30 times the others, as real
+  /// CLIP checkpoints have (the int8 accuracy tests).
+  init(random tower: CLIPConfig.Tower, seed: UInt64, precision: Precision, outlierChannels: [Int] = []) {
     var rng = SplitMix64(seed: seed)
     let h = tower.hiddenSize
     let i = tower.intermediateSize
@@ -63,18 +97,14 @@ struct EncoderLayer: Sendable {
       let scale = 1 / Float(fanIn).squareRoot()
       return (0..<count).map { _ in rng.nextFloat(in: -scale...scale) }
     }
-    norm1Weight = [Float](repeating: 1, count: h)
-    norm1Bias = [Float](repeating: 0, count: h)
-    qkv = PackedLinear(weight: random(3 * h * h, h), outFeatures: 3 * h, inFeatures: h)
-    qkvBias = random(3 * h, h)
-    out = PackedLinear(weight: random(h * h, h), outFeatures: h, inFeatures: h)
-    outBias = random(h, h)
-    norm2Weight = norm1Weight
-    norm2Bias = norm1Bias
-    fc1 = PackedLinear(weight: random(i * h, h), outFeatures: i, inFeatures: h)
-    fc1Bias = random(i, h)
-    fc2 = PackedLinear(weight: random(h * i, i), outFeatures: h, inFeatures: i)
-    fc2Bias = random(h, i)
+    var norm = [Float](repeating: 1, count: h)
+    for channel in outlierChannels { norm[channel] *= 30 }
+    let weights = Weights(
+      norm1Weight: norm, norm1Bias: [Float](repeating: 0, count: h), qkv: random(3 * h * h, h),
+      qkvBias: random(3 * h, h), out: random(h * h, h), outBias: random(h, h), norm2Weight: norm,
+      norm2Bias: [Float](repeating: 0, count: h), fc1: random(i * h, h), fc1Bias: random(i, h),
+      fc2: random(h * i, i), fc2Bias: random(h, i))
+    self.init(weights, tower: tower, precision: precision)
   }
 
   /// x (batch·length, H) in place. `scratch` is sized by `EncoderScratch`.

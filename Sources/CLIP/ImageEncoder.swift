@@ -8,7 +8,7 @@ import Tensor
 /// Frames from several cameras go through in one batch.
 public struct ImageEncoder: Sendable {
   public let config: CLIPConfig
-  let patchWeight: PackedLinear  // (H, 3·P·P): patch_embedding.weight (H, 3, P, P) flattened
+  let patchWeight: Linear  // (H, 3·P·P): patch_embedding.weight (H, 3, P, P) flattened
   let classEmbedding: [Float]  // (H)
   let positions: [Float]  // (patches + 1, H)
   let preNormWeight: [Float]
@@ -16,7 +16,7 @@ public struct ImageEncoder: Sendable {
   let layers: [EncoderLayer]
   let postNormWeight: [Float]
   let postNormBias: [Float]
-  let projection: [Float]  // (projectionDim, H)
+  let projection: Linear  // (projectionDim, H)
   public let preprocessing: Preprocessing
   private var scratch = EncoderScratch()
   private var buffers: [Float] = []  // patches | hidden | pooled | projected
@@ -25,7 +25,7 @@ public struct ImageEncoder: Sendable {
   public var imageSize: Int { config.imageSize }
   public var embeddingSize: Int { config.projectionDim }
 
-  init(file: SafeTensors, config: CLIPConfig, preprocessing: Preprocessing) throws(ModelError) {
+  init(file: SafeTensors, config: CLIPConfig, preprocessing: Preprocessing, precision: Precision) throws(ModelError) {
     let h = config.vision.hiddenSize
     let p = config.patchSize
     let tokens = config.patchesPerSide * config.patchesPerSide + 1
@@ -34,21 +34,24 @@ public struct ImageEncoder: Sendable {
     }
     self.config = config
     self.preprocessing = preprocessing
-    patchWeight = PackedLinear(
+    patchWeight = Linear(
       weight: try load("vision_model.embeddings.patch_embedding.weight", [h, 3, p, p]), outFeatures: h,
-      inFeatures: 3 * p * p)
+      inFeatures: 3 * p * p, precision: precision)
     classEmbedding = try load("vision_model.embeddings.class_embedding", [h])
     positions = try load("vision_model.embeddings.position_embedding.weight", [tokens, h])
     preNormWeight = try load("vision_model.pre_layrnorm.weight", [h])
     preNormBias = try load("vision_model.pre_layrnorm.bias", [h])
-    layers = try EncoderLayer.loadAll(file: file, prefix: "vision_model.encoder.layers.", tower: config.vision)
+    layers = try EncoderLayer.loadAll(
+      file: file, prefix: "vision_model.encoder.layers.", tower: config.vision, precision: precision)
     postNormWeight = try load("vision_model.post_layernorm.weight", [h])
     postNormBias = try load("vision_model.post_layernorm.bias", [h])
-    projection = try load("visual_projection.weight", [config.projectionDim, h])
+    projection = Linear(
+      weight: try load("visual_projection.weight", [config.projectionDim, h]), outFeatures: config.projectionDim,
+      inFeatures: h, precision: precision, packed: false)
   }
 
-  /// Random weights for `config` (benchmarks: no file needed).
-  public init(random config: CLIPConfig, seed: UInt64) {
+  /// Random weights for `config` (benchmarks: no file needed); `outlierChannels`: see `EncoderLayer`.
+  public init(random config: CLIPConfig, seed: UInt64, precision: Precision = .fp32, outlierChannels: [Int] = []) {
     var rng = SplitMix64(seed: seed)
     let h = config.vision.hiddenSize
     let p = config.patchSize
@@ -56,15 +59,21 @@ public struct ImageEncoder: Sendable {
     func random(_ count: Int, _ scale: Float) -> [Float] { (0..<count).map { _ in rng.nextFloat(in: -scale...scale) } }
     self.config = config
     preprocessing = .openAI
-    patchWeight = PackedLinear(weight: random(h * 3 * p * p, 0.02), outFeatures: h, inFeatures: 3 * p * p)
+    patchWeight = Linear(
+      weight: random(h * 3 * p * p, 0.02), outFeatures: h, inFeatures: 3 * p * p, precision: precision)
     classEmbedding = random(h, 0.02)
     positions = random(tokens * h, 0.02)
     preNormWeight = [Float](repeating: 1, count: h)
     preNormBias = [Float](repeating: 0, count: h)
-    layers = (0..<config.vision.layers).map { EncoderLayer(random: config.vision, seed: seed &+ UInt64($0) &+ 1) }
+    layers = (0..<config.vision.layers).map {
+      EncoderLayer(
+        random: config.vision, seed: seed &+ UInt64($0) &+ 1, precision: precision, outlierChannels: outlierChannels)
+    }
     postNormWeight = preNormWeight
     postNormBias = preNormBias
-    projection = random(config.projectionDim * h, 1 / Float(h).squareRoot())
+    projection = Linear(
+      weight: random(config.projectionDim * h, 1 / Float(h).squareRoot()), outFeatures: config.projectionDim,
+      inFeatures: h, precision: precision, packed: false)
   }
 
   /// L2-normalised embeddings (projectionDim each), one per frame, in order.
@@ -120,8 +129,7 @@ public struct ImageEncoder: Sendable {
           hidden + b * tokens * h, rows: 1, columns: h, weight: postNormWeight, bias: postNormBias,
           eps: config.vision.layerNormEps, into: pooled + b * h)
       }
-      BLAS.linear(
-        pooled, rows: batch, inFeatures: h, weight: projection, outFeatures: projectionDim, bias: nil, into: projected)
+      projection.apply(pooled, rows: batch, bias: nil, into: projected)
       return (0..<batch).map {
         UnitLength.normalised(UnsafeBufferPointer(start: projected + $0 * projectionDim, count: projectionDim))
       }

@@ -13,10 +13,10 @@ public struct TextEncoder: Sendable {
   let layers: [EncoderLayer]
   let finalNormWeight: [Float]
   let finalNormBias: [Float]
-  let projection: [Float]  // (projectionDim, H)
+  let projection: Linear  // (projectionDim, H)
   private var scratch = EncoderScratch()
 
-  init(file: SafeTensors, config: CLIPConfig) throws(ModelError) {
+  init(file: SafeTensors, config: CLIPConfig, precision: Precision) throws(ModelError) {
     let h = config.text.hiddenSize
     func load(_ name: String, _ shape: [Int]) throws(ModelError) -> [Float] {
       try file.tensor(name, shape: shape).scalars
@@ -24,23 +24,31 @@ public struct TextEncoder: Sendable {
     self.config = config
     tokenEmbedding = try load("text_model.embeddings.token_embedding.weight", [config.vocabularySize, h])
     positions = try load("text_model.embeddings.position_embedding.weight", [config.contextLength, h])
-    layers = try EncoderLayer.loadAll(file: file, prefix: "text_model.encoder.layers.", tower: config.text)
+    layers = try EncoderLayer.loadAll(
+      file: file, prefix: "text_model.encoder.layers.", tower: config.text, precision: precision)
     finalNormWeight = try load("text_model.final_layer_norm.weight", [h])
     finalNormBias = try load("text_model.final_layer_norm.bias", [h])
-    projection = try load("text_projection.weight", [config.projectionDim, h])
+    projection = Linear(
+      weight: try load("text_projection.weight", [config.projectionDim, h]), outFeatures: config.projectionDim,
+      inFeatures: h, precision: precision, packed: false)
   }
 
-  public init(random config: CLIPConfig, seed: UInt64) {
+  public init(random config: CLIPConfig, seed: UInt64, precision: Precision = .fp32, outlierChannels: [Int] = []) {
     var rng = SplitMix64(seed: seed)
     let h = config.text.hiddenSize
     func random(_ count: Int, _ scale: Float) -> [Float] { (0..<count).map { _ in rng.nextFloat(in: -scale...scale) } }
     self.config = config
     tokenEmbedding = random(config.vocabularySize * h, 0.02)
     positions = random(config.contextLength * h, 0.01)
-    layers = (0..<config.text.layers).map { EncoderLayer(random: config.text, seed: seed &+ 100 &+ UInt64($0)) }
+    layers = (0..<config.text.layers).map {
+      EncoderLayer(
+        random: config.text, seed: seed &+ 100 &+ UInt64($0), precision: precision, outlierChannels: outlierChannels)
+    }
     finalNormWeight = [Float](repeating: 1, count: h)
     finalNormBias = [Float](repeating: 0, count: h)
-    projection = random(config.projectionDim * h, 1 / Float(h).squareRoot())
+    projection = Linear(
+      weight: random(config.projectionDim * h, 1 / Float(h).squareRoot()), outFeatures: config.projectionDim,
+      inFeatures: h, precision: precision, packed: false)
   }
 
   /// Where `transformers` pools: with the legacy `eos_token_id` 2, at the
@@ -78,9 +86,7 @@ public struct TextEncoder: Sendable {
         hidden.baseAddress! + (length - 1) * h, rows: 1, columns: h, weight: finalNormWeight, bias: finalNormBias,
         eps: config.text.layerNormEps, into: &pooled)
     }
-    BLAS.linear(
-      pooled, rows: 1, inFeatures: h, weight: projection, outFeatures: config.projectionDim, bias: nil, into: &projected
-    )
+    projection.apply(pooled, rows: 1, bias: nil, into: &projected)
     return projected.withUnsafeBufferPointer { UnitLength.normalised($0) }
   }
 }

@@ -69,11 +69,34 @@ public struct Configuration: Sendable, Equatable {
   public var clipModel: String?
   /// TemporalAdapter weights; nil uses the training-free multi-horizon pooling.
   public var temporalModel: String?
+  /// What CLIP's linear layers compute in (`[model] precision`).
+  public var precision: ModelPrecision = .auto
   public var mqtt = MQTT()
   public var cameras: [Camera] = []
 
   public static let keys = ["node", "rules_dir", "state_dir", "threads", "model", "mqtt", "cameras"]
-  public static let modelKeys = ["clip", "temporal"]
+  public static let modelKeys = ["clip", "temporal", "precision"]
+
+  /// `[model] precision`: `auto` picks int8 where the CPU runs it well and a
+  /// load-time accuracy check passes, else fp32 (see the README, "Models").
+  public enum ModelPrecision: String, Sendable, CaseIterable {
+    case auto, fp32, int8
+
+    /// Parses `text` as an operator writes it; the error names the choices.
+    public init(parsing text: String) throws(PrecisionError) {
+      guard let precision = ModelPrecision(rawValue: text) else { throw PrecisionError(text: text) }
+      self = precision
+    }
+  }
+
+  public struct PrecisionError: Error, CustomStringConvertible {
+    public var text: String
+    public var description: String {
+      text == "bf16"
+        ? "precision \"bf16\" is not available in this build (it needs AVX-512 BF16 kernels); use auto, fp32 or int8"
+        : "precision must be \"auto\", \"fp32\" or \"int8\", got \"\(text)\""
+    }
+  }
 
   public init(node: String = Configuration.hostName, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
     self.node = node
@@ -110,6 +133,13 @@ public struct Configuration: Sendable, Equatable {
       try model.requireKnownKeys(Self.modelKeys, file: file)
       clipModel = try model.string("clip", file: file).flatMap { $0.isEmpty ? nil : $0 }
       temporalModel = try model.string("temporal", file: file).flatMap { $0.isEmpty ? nil : $0 }
+      if let text = try model.string("precision", file: file) {
+        do {
+          precision = try ModelPrecision(parsing: text)
+        } catch {
+          throw ConfigError(file: file, line: model["precision"]!.line, error.description)
+        }
+      }
     }
     if let section = try Self.section("mqtt", in: table, file: file) { mqtt = try MQTT(section, file: file) }
     if let entry = table["cameras"] {

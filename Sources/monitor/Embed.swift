@@ -23,6 +23,10 @@ struct Embed: ParsableCommand {
   @Option(help: "CLIP model directory in Hugging Face layout (default: the model embedded in monitor).")
   var model: String?
 
+  @Option(
+    help: "What CLIP computes in: auto (int8 where this CPU runs it and its accuracy check passes), fp32 or int8.")
+  var precision: Configuration.ModelPrecision = .auto
+
   @Option(help: "A text to embed (repeatable).")
   var text: [String] = []
 
@@ -34,9 +38,14 @@ struct Embed: ParsableCommand {
   }
 
   func run() throws {
-    let output = try Failure.wrap { try Embedder.embed(model: model, texts: text, images: image, log: logLine) }
+    let output = try Failure.wrap {
+      try Embedder.embed(model: model, texts: text, images: image, precision: precision, log: logLine)
+    }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     print(String(decoding: try encoder.encode(output), as: UTF8.self))
   }
 }
+
+/// `--precision auto|fp32|int8` (`[model] precision` for one command).
+extension Configuration.ModelPrecision: ExpressibleByArgument {}

@@ -50,6 +50,10 @@ struct ReplayCommand: ParsableCommand {
   @Option(help: "Trained temporal adapter (safetensors). Default with --model: training-free pooling.")
   var temporal: String?
 
+  @Option(
+    help: "What CLIP computes in: auto (int8 where this CPU runs it and its accuracy check passes), fp32 or int8.")
+  var precision: Configuration.ModelPrecision = .auto
+
   @Option(help: "Frames per second to score.")
   var fps = 2.0
 
@@ -80,7 +84,9 @@ struct ReplayCommand: ParsableCommand {
       }
     }
     guard !rules.isEmpty else { throw ValidationError("give at least one --rule TEXT or --rules-dir DIR") }
-    let engine = try Failure.wrap { try Engine(clipDirectory: model, temporalFile: temporal) }
+    let engine = try Failure.wrap {
+      try Engine(clipDirectory: model, temporalFile: temporal, precision: precision, log: logLine)
+    }
     var replay = Replay()
     replay.fps = fps
     replay.motionGate = motion

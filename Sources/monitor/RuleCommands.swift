@@ -194,7 +194,9 @@ struct CheckConfig: ParsableCommand {
     let configuration = try Failure.wrap { try Configuration(contentsOf: config) }
     // Loading the model catches what would otherwise fail at the daemon's first frame.
     let engine = try Failure.wrap {
-      try Engine(clipDirectory: configuration.clipModel, temporalFile: configuration.temporalModel)
+      try Engine(
+        clipDirectory: configuration.clipModel, temporalFile: configuration.temporalModel,
+        precision: configuration.precision, log: { print($0) })
     }
     let contents = RuleStore(directory: configuration.rulesDirectory).load()
     print(

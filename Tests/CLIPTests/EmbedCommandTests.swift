@@ -31,7 +31,8 @@ import Testing
     try ppm.write(to: image)
 
     let stdout = try ChildProcess.run(
-      try Executables.path("monitor"), ["embed", "--model", directory, "--text", json.texts[0], "--image", image.path])
+      try Executables.path("monitor"),
+      ["embed", "--model", directory, "--precision", "fp32", "--text", json.texts[0], "--image", image.path])
     let jsonStart = try #require(stdout.firstIndex(of: "{"))
     let output = try JSONDecoder().decode(Output.self, from: Data(stdout[jsonStart...].utf8))
     let texts = try reference.tensor("text_embeds")

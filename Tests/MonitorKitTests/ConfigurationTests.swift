@@ -10,8 +10,14 @@ import Testing
     let config = try Configuration(contentsOf: path)
     #expect(config.cameras.map(\.name) == ["driveway", "front-door"])
     #expect(config.cameras[0].fps == 2 && config.cameras[0].transport == .tcp && config.cameras[0].motion)
-    #expect(config.clipModel == nil && config.temporalModel == nil)
+    #expect(config.clipModel == nil && config.temporalModel == nil && config.precision == .auto)
     #expect(config.mqtt.qos == 1 && config.mqtt.port == 1883 && config.rulesDirectory == "/etc/monitor/rules.d")
+  }
+
+  @Test(arguments: Configuration.ModelPrecision.allCases)
+  func precisionIsRead(precision: Configuration.ModelPrecision) throws {
+    let config = try Configuration(toml: "[model]\nprecision = \"\(precision.rawValue)\"", file: "m.toml")
+    #expect(config.precision == precision)
   }
 
   @Test func emptyFileGivesDefaults() throws {
@@ -27,6 +33,11 @@ import Testing
     ("threads = 0", "m.toml:1: threads must be 1…64, got 0"),
     ("node = \"Edge 1\"", "m.toml:1: node 'Edge 1' must be a–z, 0–9, '-' or '_' (it names MQTT topics)"),
     ("[model]\nclip = 3", "m.toml:2: 'clip' must be a string, not an integer"),
+    ("[model]\nprecision = \"int4\"", "m.toml:2: precision must be \"auto\", \"fp32\" or \"int8\", got \"int4\""),
+    (
+      "[model]\nprecision = \"bf16\"",
+      "m.toml:2: precision \"bf16\" is not available in this build (it needs AVX-512 BF16 kernels); use auto, fp32 or int8"
+    ),
     ("[mqtt]\nport = 70000", "m.toml:2: mqtt port must be 1…65535, got 70000"),
     ("[mqtt]\nqos = 3", "m.toml:2: mqtt qos must be 0…2, got 3"),
     ("[mqtt]\npassword_file = \"/p\"", "m.toml:2: mqtt password_file needs a username"),

@@ -15,3 +15,8 @@ m = json.load(open(sys.argv[1]))
 json.dump({"seconds": m["long"][0]["seconds"], "events": m["long"][0]["events"]},
           open("models/synthetic/demo/camera.events.json", "w"), indent=1)
 PY
+# Nine frames spread over the demo (every 72nd), embedded in the binary: the
+# pictures of the load-time check that an int8 model stays close to fp32.
+ffmpeg -hide_banner -loglevel error -y -i models/synthetic/demo/camera.mp4 \
+  -vf "select='not(mod(n\,72))',setpts=N/(2*TB)" -r 2 -frames:v 9 -c:v mjpeg -q:v 2 \
+  models/synthetic/demo/check-frames.mkv

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLIP
+import CPeak
 import Core
 import Foundation
 import ModelIO
@@ -18,18 +19,29 @@ struct CLIPBench: ParsableCommand {
   @Option(parsing: .upToNextOption, help: "OpenBLAS thread counts.")
   var threads: [Int] = [1, 2]
 
+  @Option(help: "What the linear layers compute in: fp32 or int8 (one per run, so peak RSS is this precision's).")
+  var precision = "fp32"
+
   @Option(help: "Images per measurement (rounded up to whole batches); the best of three measurements is reported.")
   var images = 24
 
   func run() throws {
+    guard let precision = Precision(rawValue: precision) else { throw ValidationError("--precision is fp32 or int8") }
     let config = CLIPConfig.vitB32
-    var encoder = ImageEncoder(random: config, seed: 1)
+    var encoder = ImageEncoder(random: config, seed: 1, precision: precision)
     var rng = SplitMix64(seed: 5)
     let frames = (0..<8).map { i in
       Frame(
         pts: Double(i), width: 224, height: 224, pixels: (0..<(224 * 224 * 3)).map { _ in UInt8(rng.next() & 0xFF) },
         sourceWidth: 224, sourceHeight: 224)
     }
+    // The yardstick: this core's peak multiply-accumulate rate in the precision measured.
+    let peak =
+      precision == .int8 ? cpeak_int8_avx2_macs_per_second() : cpeak_fma_macs_per_second()
+    print(
+      String(
+        format: "precision=%@ peak_gmacs_per_core=%.1f image_gmacs=%.3f", precision.rawValue, peak / 1e9,
+        Self.imageMACs(config) / 1e9))
     for threadCount in threads {
       Parallelism.threads = threadCount
       for batch in batches {
@@ -43,10 +55,13 @@ struct CLIPBench: ParsableCommand {
           for _ in 0..<rounds { _ = encoder.encode(inputs) }
           ms = min(ms, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6 / Double(rounds * batch))
         }
-        print("tower=image threads=\(threadCount) batch=\(batch) ms_per_image=\(String(format: "%.2f", ms))")
+        let share = Self.imageMACs(config) / (ms / 1000) / (peak * Double(threadCount))
+        print(
+          "tower=image precision=\(precision) threads=\(threadCount) batch=\(batch) ms_per_image=\(String(format: "%.2f", ms))"
+            + " share_of_peak=\(String(format: "%.2f", share))")
       }
     }
-    var text = TextEncoder(random: config, seed: 2)
+    var text = TextEncoder(random: config, seed: 2, precision: precision)
     let ids: [Int32] = [49406] + (0..<10).map { Int32(320 + $0) } + [49407] + [Int32](repeating: 49407, count: 65)
     for threadCount in threads {
       Parallelism.threads = threadCount
@@ -54,9 +69,23 @@ struct CLIPBench: ParsableCommand {
       let started = DispatchTime.now().uptimeNanoseconds
       for _ in 0..<10 { _ = text.encode(ids: ids) }
       let ms = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6 / 10
-      print("tower=text threads=\(threadCount) tokens=12 ms_per_text=\(String(format: "%.2f", ms))")
+      print(
+        "tower=text precision=\(precision) threads=\(threadCount) tokens=12 ms_per_text=\(String(format: "%.2f", ms))")
     }
-    print("peak_rss_mib=\(String(format: "%.1f", PeakMemory.mebibytes))")
+    print("precision=\(precision) peak_rss_mib=\(String(format: "%.1f", PeakMemory.mebibytes))")
+  }
+}
+
+extension CLIPBench {
+  /// Multiply-accumulates of one image through the vision tower: patch
+  /// embedding, per layer q|k|v, attention, out_proj, fc1, fc2, and the projection.
+  static func imageMACs(_ config: CLIPConfig) -> Double {
+    let (h, i) = (Double(config.vision.hiddenSize), Double(config.vision.intermediateSize))
+    let patches = Double(config.patchesPerSide * config.patchesPerSide)
+    let tokens = patches + 1
+    let patch = Double(3 * config.patchSize * config.patchSize)
+    let layer = tokens * (3 * h * h + h * h + 2 * h * i) + 2 * tokens * tokens * h
+    return patches * patch * h + Double(config.vision.layers) * layer + h * Double(config.projectionDim)
   }
 }
 

@@ -16,6 +16,9 @@ struct SyntheticEval: ParsableCommand {
   @Option(help: "Directory written by tools/synthetic/generate.py (manifest.json, test/).")
   var data: String
 
+  @Option(help: "What CLIP computes in: fp32 (the figures quoted), int8 or auto.")
+  var precision = "fp32"
+
   @Option(help: "Frames per second the model sees (the rate it was trained at).")
   var fps = 4.0
 
@@ -31,7 +34,12 @@ struct SyntheticEval: ParsableCommand {
   func run() throws {
     let manifest = try JSONDecoder().decode(
       Manifest.self, from: try Data(contentsOf: URL(fileURLWithPath: data + "/manifest.json")))
-    let engine = try Engine(clipDirectory: nil, temporalFile: nil)
+    guard let precision = Configuration.ModelPrecision(rawValue: precision) else {
+      throw ValidationError("--precision is fp32, int8 or auto")
+    }
+    let engine = try Engine(
+      clipDirectory: nil, temporalFile: nil, precision: precision,
+      log: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
     guard engine.adapter != nil else { throw ValidationError("the embedded model has no temporal adapter") }
     var meanP: [[Float]] = []
     var mamba: [[Float]] = []

@@ -7,6 +7,7 @@
 #define CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// Width of one packed panel of output columns.
 #define CKERNELS_PANEL 32
@@ -26,5 +27,39 @@ void ckernels_pack(const float *weight, size_t n, size_t k, float *packed);
 /// panels [panel_begin, panel_end) only (so threads can split the panels).
 void ckernels_packed_linear(const float *x, size_t m, size_t k, const float *packed, size_t n, const float *bias,
                             int accumulate, float *y, size_t panel_begin, size_t panel_end);
+
+
+// MARK: int8 (int8_linear.c)
+
+/// Columns per packed int8 panel; the kernels consume k in groups of 4.
+#define CKERNELS_I8_PANEL 16
+/// Largest quantised weight magnitude (7 bits: see int8_linear.c).
+#define CKERNELS_I8_WEIGHT_MAX 63.0f
+/// Kernel variants, for forced dispatch in tests.
+#define CKERNELS_I8_PORTABLE 0
+#define CKERNELS_I8_AVX2 1
+
+/// k rounded up to a multiple of 4.
+size_t ckernels_i8_padded_k(size_t k);
+
+/// Quantises weight (n, k) per output channel (scale = max|w| / 63) and packs it:
+/// packed holds ceil(n/16)·16·padded_k bytes, scales and colsums ceil(n/16)·16 entries
+/// (colsums[j] = Σ quantised w[j]: the zero-point correction).
+void ckernels_i8_pack(const float *weight, size_t n, size_t k, int8_t *packed, float *scales, int32_t *colsums);
+
+/// Quantises each row of x (m, k) to u8 with its own scale and zero point; q is (m, padded_k), zero padded.
+void ckernels_i8_quantize_rows(const float *x, size_t m, size_t k, uint8_t *q, float *scales, int32_t *zeros);
+
+/// y (m, n) = dequantised(q · packedᵀ) + bias (+ y when accumulate), for panels [panel_begin, panel_end).
+void ckernels_i8_linear(const uint8_t *q, const float *xscales, const int32_t *xzeros, size_t m, size_t kp,
+                        const int8_t *packed, const float *wscales, const int32_t *colsums, size_t n, const float *bias,
+                        int accumulate, float *y, size_t panel_begin, size_t panel_end);
+
+/// 1 when this CPU runs `variant`.
+int ckernels_i8_supports(int variant);
+/// Testing: run `variant` from now on (-1: detect again); 0 when this CPU cannot.
+int ckernels_i8_force(int variant);
+/// The variant in use.
+int ckernels_i8_variant(void);
 
 #endif

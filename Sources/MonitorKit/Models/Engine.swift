@@ -1,9 +1,11 @@
 import CLIP
+import Config
 import Core
 import Foundation
 import Mamba
 import ModelIO
 import Rules
+import Tensor
 import Video
 
 /// The models and everything derived from them that all cameras share: the
@@ -30,21 +32,25 @@ public final class Engine: @unchecked Sendable {
   /// Loads the CLIP directory and the temporal weights. No CLIP directory: the
   /// model embedded in the binary, with its trained temporal adapter unless
   /// `temporalFile` names another. A CLIP directory without `temporalFile`:
-  /// the training-free multi-horizon pooling.
-  public convenience init(clipDirectory: String?, temporalFile: String?) throws {
+  /// the training-free multi-horizon pooling. `precision` is resolved by
+  /// `PrecisionChoice`, which logs what it chose through `log`.
+  public convenience init(
+    clipDirectory: String?, temporalFile: String?, precision: Configuration.ModelPrecision = .fp32,
+    log: (String) -> Void = { _ in }
+  ) throws {
     guard let clipDirectory else {
       let (clip, adapter, fingerprint) = try EmbeddedModel.withFiles { directory in
         let temporal = temporalFile ?? directory + "/" + EmbeddedModel.temporalFile
         return (
-          try CLIPModel(directory: directory), try Self.adapter(temporal),
-          Self.fingerprint(clipDirectory: directory, temporalFile: temporal)
+          try PrecisionChoice.load(precision, log: log) { try CLIPModel(directory: directory, precision: $0) },
+          try Self.adapter(temporal), Self.fingerprint(clipDirectory: directory, temporalFile: temporal)
         )
       }
       try Self.check(adapter, fits: clip, file: temporalFile ?? "embedded model")
       self.init(clip: clip, adapter: adapter, modelName: EmbeddedModel.name + "+mamba", fingerprint: fingerprint)
       return
     }
-    let clip = try CLIPModel(directory: clipDirectory)
+    let clip = try PrecisionChoice.load(precision, log: log) { try CLIPModel(directory: clipDirectory, precision: $0) }
     let adapter = try temporalFile.map { try Self.adapter($0) }
     if let adapter { try Self.check(adapter, fits: clip, file: temporalFile!) }
     self.init(
@@ -77,7 +83,8 @@ public final class Engine: @unchecked Sendable {
   public init(clip: CLIPModel, adapter: TemporalAdapter?, modelName: String, fingerprint: String? = nil) {
     self.clip = clip
     self.adapter = adapter
-    self.modelName = modelName
+    // Subscribers can tell an int8 model's events from fp32's.
+    self.modelName = clip.precision == .fp32 ? modelName : modelName + "+" + clip.precision.rawValue
     self.fingerprint = fingerprint ?? modelName
     examples = ExamplePictures(geometry: clip.geometry)
   }

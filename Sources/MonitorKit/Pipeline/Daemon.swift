@@ -51,7 +51,11 @@ public final class Daemon: @unchecked Sendable {
     self.configuration = configuration
     self.log = log
     Parallelism.threads = configuration.threads
-    let engine = try engine ?? Engine(clipDirectory: configuration.clipModel, temporalFile: configuration.temporalModel)
+    let engine =
+      try engine
+      ?? Engine(
+        clipDirectory: configuration.clipModel, temporalFile: configuration.temporalModel,
+        precision: configuration.precision, log: log)
     self.engine = engine
     if configuration.mqtt.enabled {
       let outbox = try Outbox(directory: configuration.stateDirectory + "/outbox")

@@ -1,4 +1,5 @@
 import CLIP
+import Config
 import Core
 import Foundation
 import Video
@@ -9,11 +10,13 @@ public enum Embedder {
   /// `model`: a Hugging Face CLIP directory; nil: the embedded model. Images
   /// are read with the model's picture geometry (their first frame).
   public static func embed(
-    model: String?, texts: [String], images: [String], log: (String) -> Void
+    model: String?, texts: [String], images: [String], precision: Configuration.ModelPrecision = .fp32,
+    log: (String) -> Void
   ) throws -> EmbedOutput {
-    var clip =
-      try model.map { try CLIPModel(directory: $0) }
-      ?? EmbeddedModel.withFiles(EmbeddedModel.clipFiles) { try CLIPModel(directory: $0) }
+    var clip = try PrecisionChoice.load(precision, log: log) { precision in
+      try model.map { try CLIPModel(directory: $0, precision: precision) }
+        ?? EmbeddedModel.withFiles(EmbeddedModel.clipFiles) { try CLIPModel(directory: $0, precision: precision) }
+    }
     var output = EmbedOutput(model: model ?? EmbeddedModel.name, logitScale: clip.logitScale)
     for text in texts {
       if clip.tokenizer.isTruncated(text) {

@@ -1,0 +1,13 @@
+// Peak multiply-accumulate rates of one core, measured with independent
+// chains of the instructions the CLIP kernels use, so each precision's speed
+// can be printed as a share of what this CPU can do.
+#ifndef CPEAK_H
+#define CPEAK_H
+
+/// fp32 multiply-accumulates per second of one core (AVX2 FMA, vfmadd231ps); 0 without AVX2+FMA.
+double cpeak_fma_macs_per_second(void);
+/// int8 multiply-accumulates per second of one core (AVX2 vpmaddubsw + vpmaddwd + vpaddd, as the
+/// int8 kernel runs them); 0 without AVX2.
+double cpeak_int8_avx2_macs_per_second(void);
+
+#endif

@@ -1,0 +1,78 @@
+#include "cpeak.h"
+
+#include <time.h>
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define CHAINS 10
+#define ITERATIONS 20000000L
+
+// Best of three, as every figure of the benchmarks.
+__attribute__((target("avx2,fma"))) double cpeak_fma_macs_per_second(void) {
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return 0;
+  double best = 0;
+  for (int round = 0; round < 3; round++) {
+    __m256 acc[CHAINS];
+    const __m256 a = _mm256_set1_ps(0.999f), b = _mm256_set1_ps(1e-7f);
+    for (int c = 0; c < CHAINS; c++) acc[c] = _mm256_set1_ps((float)c);
+    const double start = now();
+    for (long i = 0; i < ITERATIONS; i++) {
+#pragma GCC unroll 10
+      for (int c = 0; c < CHAINS; c++) acc[c] = _mm256_fmadd_ps(acc[c], a, b);
+      __asm__ volatile("" : "+x"(acc[0]), "+x"(acc[1]), "+x"(acc[2]), "+x"(acc[3]), "+x"(acc[4]));
+    }
+    const double seconds = now() - start;
+    float sink[8];
+    __m256 total = acc[0];
+    for (int c = 1; c < CHAINS; c++) total = _mm256_add_ps(total, acc[c]);
+    _mm256_storeu_ps(sink, total);
+    __asm__ volatile("" ::"r"(sink[0]));
+    const double rate = (double)ITERATIONS * CHAINS * 8 / seconds;
+    if (rate > best) best = rate;
+  }
+  return best;
+}
+
+// Each chain multiplies its own opaque operand, so the compiler can neither
+// hoist nor share the multiplications.
+__attribute__((target("avx2"))) double cpeak_int8_avx2_macs_per_second(void) {
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx2")) return 0;
+  double best = 0;
+  for (int round = 0; round < 3; round++) {
+    __m256i acc[6], a[6];
+    const __m256i b = _mm256_set1_epi8(-2), ones = _mm256_set1_epi16(1);
+    for (int c = 0; c < 6; c++) {
+      acc[c] = _mm256_set1_epi32(c);
+      a[c] = _mm256_set1_epi8((char)(c + 1));
+    }
+    const double start = now();
+    for (long i = 0; i < ITERATIONS; i++) {
+      __asm__ volatile("" : "+x"(a[0]), "+x"(a[1]), "+x"(a[2]), "+x"(a[3]), "+x"(a[4]), "+x"(a[5]));
+#pragma GCC unroll 6
+      for (int c = 0; c < 6; c++)
+        acc[c] = _mm256_add_epi32(acc[c], _mm256_madd_epi16(_mm256_maddubs_epi16(a[c], b), ones));
+    }
+    const double seconds = now() - start;
+    int sink[8];
+    __m256i total = acc[0];
+    for (int c = 1; c < 6; c++) total = _mm256_add_epi32(total, acc[c]);
+    _mm256_storeu_si256((__m256i *)sink, total);
+    __asm__ volatile("" ::"r"(sink[0]));
+    const double rate = (double)ITERATIONS * 6 * 32 / seconds;
+    if (rate > best) best = rate;
+  }
+  return best;
+}
+#else
+double cpeak_fma_macs_per_second(void) { return 0; }
+double cpeak_int8_avx2_macs_per_second(void) { return 0; }
+#endif

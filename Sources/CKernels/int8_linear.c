@@ -41,21 +41,29 @@ void ckernels_i8_pack(const float *weight, size_t n, size_t k, int8_t *packed, f
   }
 }
 
-void ckernels_i8_quantize_rows(const float *x, size_t m, size_t k, uint8_t *q, float *scales, int32_t *zeros) {
+// Per row: the range [min(0, x), max(0, x)] onto 0…255 (0 stays exact), then
+// q = clamp(round(x / scale) + zero). Both variants compute the same bytes:
+// the same float operations, rounding half to even (nearbyintf in the default
+// mode, cvtps2dq in AVX2).
+static inline float row_range(float low, float high, float *scale, int32_t *zero) {
+  const float s = high > low ? (high - low) / 255.0f : 1.0f;
+  const float z = nearbyintf(-low / s);
+  *scale = s;
+  *zero = (int32_t)z;
+  return z;
+}
+
+static void quantize_portable(const float *x, size_t m, size_t k, uint8_t *q, float *scales, int32_t *zeros) {
   const size_t kp = ckernels_i8_padded_k(k);
   for (size_t r = 0; r < m; r++) {
     const float *row = x + r * k;
-    // The range always holds 0, so a zero activation is exact.
     float low = 0, high = 0;
     for (size_t i = 0; i < k; i++) {
       low = fminf(low, row[i]);
       high = fmaxf(high, row[i]);
     }
-    const float scale = high > low ? (high - low) / 255.0f : 1.0f;
-    const float zero = nearbyintf(-low / scale);
-    scales[r] = scale;
-    zeros[r] = (int32_t)zero;
-    const float inverse = 1.0f / scale;
+    const float zero = row_range(low, high, &scales[r], &zeros[r]);
+    const float inverse = 1.0f / scales[r];
     uint8_t *out = q + r * kp;
     for (size_t i = 0; i < k; i++) {
       float v = nearbyintf(row[i] * inverse) + zero;
@@ -81,22 +89,27 @@ static void tile_portable(const uint8_t *q, size_t kp, size_t mr, const int8_t *
     }
 }
 
-#define I8_ROWS 4
+#define I8_ROWS 5
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-__attribute__((target("avx2"))) static void tile_avx2(const uint8_t *q, size_t kp, size_t mr, const int8_t *panel,
-                                                      int32_t acc[][CKERNELS_I8_PANEL]) {
+// Five rows × 16 columns: ten accumulators, two weight vectors, the
+// broadcast, the ones and a temporary fill the sixteen ymm registers (and
+// 50 tokens of a ViT-B/32 image are ten whole tiles). The row count is a
+// compile-time constant in each instance, so nothing spills.
+__attribute__((target("avx2"), always_inline)) static inline void rows_avx2(const uint8_t *q, size_t kp, const int mr,
+                                                                           const int8_t *panel,
+                                                                           int32_t acc[][CKERNELS_I8_PANEL]) {
   const __m256i ones = _mm256_set1_epi16(1);
   __m256i sum[I8_ROWS][2];
-  for (int r = 0; r < I8_ROWS; r++) sum[r][0] = sum[r][1] = _mm256_setzero_si256();
+#pragma GCC unroll 5
+  for (int r = 0; r < mr; r++) sum[r][0] = sum[r][1] = _mm256_setzero_si256();
   for (size_t g = 0; g < kp / 4; g++) {
     const __m256i b0 = _mm256_loadu_si256((const __m256i *)(panel + g * CKERNELS_I8_PANEL * 4));
     const __m256i b1 = _mm256_loadu_si256((const __m256i *)(panel + g * CKERNELS_I8_PANEL * 4 + 32));
-#pragma GCC unroll 4
-    for (size_t r = 0; r < I8_ROWS; r++) {
-      if (r >= mr) break;
+#pragma GCC unroll 5
+    for (int r = 0; r < mr; r++) {
       int32_t four;
       memcpy(&four, q + r * kp + g * 4, 4);
       const __m256i a = _mm256_set1_epi32(four);
@@ -104,9 +117,85 @@ __attribute__((target("avx2"))) static void tile_avx2(const uint8_t *q, size_t k
       sum[r][1] = _mm256_add_epi32(sum[r][1], _mm256_madd_epi16(_mm256_maddubs_epi16(a, b1), ones));
     }
   }
-  for (size_t r = 0; r < mr; r++) {
+  for (int r = 0; r < mr; r++) {
     _mm256_storeu_si256((__m256i *)acc[r], sum[r][0]);
     _mm256_storeu_si256((__m256i *)(acc[r] + 8), sum[r][1]);
+  }
+}
+
+__attribute__((target("avx2"))) static void tile_avx2(const uint8_t *q, size_t kp, size_t mr, const int8_t *panel,
+                                                      int32_t acc[][CKERNELS_I8_PANEL]) {
+  switch (mr) {
+    case 5: rows_avx2(q, kp, 5, panel, acc); break;
+    case 4: rows_avx2(q, kp, 4, panel, acc); break;
+    case 3: rows_avx2(q, kp, 3, panel, acc); break;
+    case 2: rows_avx2(q, kp, 2, panel, acc); break;
+    default: rows_avx2(q, kp, 1, panel, acc); break;
+  }
+}
+
+__attribute__((target("avx2"))) static void quantize_avx2(const float *x, size_t m, size_t k, uint8_t *q,
+                                                          float *scales, int32_t *zeros) {
+  const size_t kp = ckernels_i8_padded_k(k);
+  for (size_t r = 0; r < m; r++) {
+    const float *row = x + r * k;
+    __m256 low8 = _mm256_setzero_ps(), high8 = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= k; i += 8) {
+      const __m256 v = _mm256_loadu_ps(row + i);
+      low8 = _mm256_min_ps(low8, v);
+      high8 = _mm256_max_ps(high8, v);
+    }
+    float lows[8], highs[8];
+    _mm256_storeu_ps(lows, low8);
+    _mm256_storeu_ps(highs, high8);
+    float low = 0, high = 0;
+    for (int l = 0; l < 8; l++) {
+      low = fminf(low, lows[l]);
+      high = fmaxf(high, highs[l]);
+    }
+    for (; i < k; i++) {
+      low = fminf(low, row[i]);
+      high = fmaxf(high, row[i]);
+    }
+    const float zero = row_range(low, high, &scales[r], &zeros[r]);
+    const float inverse = 1.0f / scales[r];
+    const __m256 inverse8 = _mm256_set1_ps(inverse), zero8 = _mm256_set1_ps(zero);
+    const __m256 floor8 = _mm256_setzero_ps(), ceiling8 = _mm256_set1_ps(255.0f);
+    uint8_t *out = q + r * kp;
+    for (i = 0; i + 8 <= k; i += 8) {
+      // round(x·inverse) + zero, clamped: the portable formula, eight at a time.
+      __m256 v = _mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(row + i), inverse8), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      v = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(v, zero8), floor8), ceiling8);
+      const __m256i n = _mm256_cvtps_epi32(v);
+      const __m128i words = _mm_packus_epi32(_mm256_castsi256_si128(n), _mm256_extracti128_si256(n, 1));
+      _mm_storel_epi64((__m128i *)(out + i), _mm_packus_epi16(words, words));
+    }
+    for (; i < k; i++) {
+      float v = nearbyintf(row[i] * inverse) + zero;
+      out[i] = (uint8_t)fminf(fmaxf(v, 0.0f), 255.0f);
+    }
+    for (i = k; i < kp; i++) out[i] = 0;
+  }
+}
+
+// The dequantisation of one tile row of 16 columns: `dequantise`, eight at a
+// time, with the same operations in the same order (no FMA contraction), so
+// the variants agree to the bit.
+__attribute__((target("avx2"))) static void finish16_avx2(const int32_t *acc, float sx, int32_t zx, const float *wscales,
+                                                          const int32_t *colsums, const float *bias, int accumulate,
+                                                          float *row) {
+  const __m256 sx8 = _mm256_set1_ps(sx);
+  const __m256i zx8 = _mm256_set1_epi32(zx);
+  for (int h = 0; h < 16; h += 8) {
+    const __m256 product = _mm256_mul_ps(sx8, _mm256_loadu_ps(wscales + h));
+    const __m256i corrected = _mm256_sub_epi32(
+        _mm256_loadu_si256((const __m256i *)(acc + h)),
+        _mm256_mullo_epi32(zx8, _mm256_loadu_si256((const __m256i *)(colsums + h))));
+    __m256 value = _mm256_mul_ps(product, _mm256_cvtepi32_ps(corrected));
+    value = _mm256_add_ps(value, bias ? _mm256_loadu_ps(bias + h) : _mm256_setzero_ps());
+    if (accumulate) value = _mm256_add_ps(_mm256_loadu_ps(row + h), value);
+    _mm256_storeu_ps(row + h, value);
   }
 }
 
@@ -141,6 +230,16 @@ int ckernels_i8_force(int v) {
 
 int ckernels_i8_variant(void) { return variant(); }
 
+void ckernels_i8_quantize_rows(const float *x, size_t m, size_t k, uint8_t *q, float *scales, int32_t *zeros) {
+#if defined(__x86_64__)
+  if (variant() == CKERNELS_I8_AVX2) {
+    quantize_avx2(x, m, k, q, scales, zeros);
+    return;
+  }
+#endif
+  quantize_portable(x, m, k, q, scales, zeros);
+}
+
 void ckernels_i8_linear(const uint8_t *q, const float *xscales, const int32_t *xzeros, size_t m, size_t kp,
                         const int8_t *packed, const float *wscales, const int32_t *colsums, size_t n, const float *bias,
                         int accumulate, float *y, size_t panel_begin, size_t panel_end) {
@@ -162,6 +261,13 @@ void ckernels_i8_linear(const uint8_t *q, const float *xscales, const int32_t *x
         float *row = y + (r + t) * n + column;
         const float sx = xscales[r + t];
         const int32_t zx = xzeros[r + t];
+#if defined(__x86_64__)
+        if (v == CKERNELS_I8_AVX2 && nr == CKERNELS_I8_PANEL) {
+          finish16_avx2(acc[t], sx, zx, wscales + column, colsums + column, bias ? bias + column : NULL, accumulate,
+                        row);
+          continue;
+        }
+#endif
         for (size_t c = 0; c < nr; c++) {
           const float value =
               dequantise(acc[t][c], sx, zx, wscales[column + c], colsums[column + c], bias ? bias[column + c] : 0.0f);
@@ -170,5 +276,4 @@ void ckernels_i8_linear(const uint8_t *q, const float *xscales, const int32_t *x
       }
     }
   }
-  (void)v;
 }

@@ -3,7 +3,7 @@
 // the accumulators in registers: 10 rows × 32 columns in twenty AVX-512
 // registers where the CPU has AVX-512F (≈ 110 GFLOP/s on one Zen 4 core;
 // 10 rows because a ViT-B/32 image is 50 tokens, so no tile runs part-empty),
-// else 3 rows × 32 columns in twelve AVX2 registers.
+// else 6 rows × 16 columns (half a panel) in twelve AVX2 registers.
 #include "ckernels.h"
 
 #include <string.h>
@@ -94,28 +94,52 @@ __attribute__((target("avx512f"))) static void tile512(const float *x, size_t ld
   }
 }
 
-#define ROWS256 3
-__attribute__((target("avx2,fma"))) static void tile256(const float *x, size_t ldx, size_t mr, size_t kl,
-                                                        const float *panel, const float *bias, int accumulate, float *y,
-                                                        size_t ldy, size_t nr) {
-  __m256 acc[ROWS256][4];
-  for (int r = 0; r < ROWS256; r++) acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = _mm256_setzero_ps();
+// AVX2 has sixteen ymm registers: a tile of 6 rows × 16 columns keeps twelve
+// accumulators, two weight vectors and one broadcast in registers (BLIS's
+// Haswell shape); a 32-column panel is done as two halves. The row count is a
+// compile-time constant in each instance (see tile256), so the compiler keeps
+// the accumulators in registers instead of spilling them on every FMA.
+#define ROWS256 6
+__attribute__((target("avx2,fma"), always_inline)) static inline void half256(
+    const float *x, size_t ldx, const int mr, size_t kl, const float *panel, const float *bias, int accumulate,
+    float *y, size_t ldy, size_t nr) {
+  __m256 acc[ROWS256][2];
+#pragma GCC unroll 6
+  for (int r = 0; r < mr; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
   for (size_t i = 0; i < kl; i++) {
     const float *w = panel + i * CKERNELS_PANEL;
-    const __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + 8), w2 = _mm256_loadu_ps(w + 16),
-                 w3 = _mm256_loadu_ps(w + 24);
-    for (size_t r = 0; r < mr; r++) {
+    const __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + 8);
+#pragma GCC unroll 6
+    for (int r = 0; r < mr; r++) {
       const __m256 a = _mm256_broadcast_ss(x + r * ldx + i);
       acc[r][0] = _mm256_fmadd_ps(a, w0, acc[r][0]);
       acc[r][1] = _mm256_fmadd_ps(a, w1, acc[r][1]);
-      acc[r][2] = _mm256_fmadd_ps(a, w2, acc[r][2]);
-      acc[r][3] = _mm256_fmadd_ps(a, w3, acc[r][3]);
     }
   }
-  for (size_t r = 0; r < mr; r++) {
-    float out[CKERNELS_PANEL];
-    for (int q = 0; q < 4; q++) _mm256_storeu_ps(out + 8 * q, acc[r][q]);
+  for (int r = 0; r < mr; r++) {
+    float out[16];
+    _mm256_storeu_ps(out, acc[r][0]);
+    _mm256_storeu_ps(out + 8, acc[r][1]);
     finish_row(out, bias, accumulate, y + r * ldy, nr);
+  }
+}
+
+__attribute__((target("avx2,fma"))) static void tile256(const float *x, size_t ldx, size_t mr, size_t kl,
+                                                        const float *panel, const float *bias, int accumulate, float *y,
+                                                        size_t ldy, size_t nr) {
+  for (size_t half = 0; half < 2 && half * 16 < nr; half++) {
+    const size_t columns = nr - half * 16 < 16 ? nr - half * 16 : 16;
+    const float *p = panel + half * 16;
+    const float *b = bias ? bias + half * 16 : NULL;
+    float *out = y + half * 16;
+    switch (mr) {
+      case 6: half256(x, ldx, 6, kl, p, b, accumulate, out, ldy, columns); break;
+      case 5: half256(x, ldx, 5, kl, p, b, accumulate, out, ldy, columns); break;
+      case 4: half256(x, ldx, 4, kl, p, b, accumulate, out, ldy, columns); break;
+      case 3: half256(x, ldx, 3, kl, p, b, accumulate, out, ldy, columns); break;
+      case 2: half256(x, ldx, 2, kl, p, b, accumulate, out, ldy, columns); break;
+      default: half256(x, ldx, 1, kl, p, b, accumulate, out, ldy, columns); break;
+    }
   }
 }
 

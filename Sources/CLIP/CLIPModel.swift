@@ -65,6 +65,11 @@ public struct CLIPModel: Sendable {
   /// The embedding of `text`.
   public mutating func embed(text: String) -> [Float] { texts.encode(ids: tokenizer.encode(text)) }
 
+  /// Embeddings of `texts`, in one batched pass of the text tower.
+  public mutating func embed(texts batch: [String]) -> [[Float]] {
+    texts.encode(batch: batch.map { tokenizer.encode($0) })
+  }
+
   /// Embeddings of frames (already `config.imageSize` square), batched.
   public mutating func embed(frames: [Frame]) -> [[Float]] { images.encode(frames) }
 

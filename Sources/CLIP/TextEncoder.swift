@@ -62,31 +62,57 @@ public struct TextEncoder: Sendable {
   }
 
   /// L2-normalised embedding (projectionDim) of tokenised text (`Tokenizer.encode`).
-  public mutating func encode(ids: [Int32]) -> [Float] {
-    precondition(!ids.isEmpty && ids.count <= config.contextLength, "ids must be 1…\(config.contextLength) long")
-    precondition(ids.allSatisfy { $0 >= 0 && Int($0) < config.vocabularySize }, "token id outside the vocabulary")
+  public mutating func encode(ids: [Int32]) -> [Float] { encode(batch: [ids])[0] }
+
+  /// Embeddings of several tokenised texts in one pass: each runs only up to
+  /// its end token, all padded to the longest (causal attention keeps the
+  /// padding out of every earlier position), so the layers multiply
+  /// batch·length rows at once. The result equals `encode(ids:)` text by
+  /// text up to float rounding (OpenBLAS sums attention's longer padded rows
+  /// in another order).
+  public mutating func encode(batch: [[Int32]]) -> [[Float]] {
+    guard !batch.isEmpty else { return [] }
+    for ids in batch {
+      precondition(!ids.isEmpty && ids.count <= config.contextLength, "ids must be 1…\(config.contextLength) long")
+      precondition(ids.allSatisfy { $0 >= 0 && Int($0) < config.vocabularySize }, "token id outside the vocabulary")
+    }
     let h = config.text.hiddenSize
-    let length = poolingIndex(ids) + 1
-    var hidden = [Float](repeating: 0, count: length * h)
-    for t in 0..<length {
-      let token = Int(ids[t])
-      for i in 0..<h { hidden[t * h + i] = tokenEmbedding[token * h + i] + positions[t * h + i] }
+    let ends = batch.map { poolingIndex($0) + 1 }
+    let length = ends.max()!
+    var hidden = [Float](repeating: 0, count: batch.count * length * h)
+    for (b, ids) in batch.enumerated() {
+      for t in 0..<length {
+        // Past the end token: any id (the last one) — causal attention never lets it back.
+        let token = Int(ids[min(t, ids.count - 1)])
+        let row = (b * length + t) * h
+        for i in 0..<h { hidden[row + i] = tokenEmbedding[token * h + i] + positions[t * h + i] }
+      }
     }
     var localScratch = scratch
     scratch = EncoderScratch()
     defer { scratch = localScratch }
-    var pooled = [Float](repeating: 0, count: h)
-    var projected = [Float](repeating: 0, count: config.projectionDim)
+    var pooled = [Float](repeating: 0, count: batch.count * h)
+    var projected = [Float](repeating: 0, count: batch.count * config.projectionDim)
     hidden.withUnsafeMutableBufferPointer { hidden in
       for layer in layers {
         layer.forward(
-          hidden.baseAddress!, batch: 1, length: length, tower: config.text, causal: true, scratch: &localScratch)
+          hidden.baseAddress!, batch: batch.count, length: length, tower: config.text, causal: true,
+          scratch: &localScratch)
       }
-      LayerNorm.apply(
-        hidden.baseAddress! + (length - 1) * h, rows: 1, columns: h, weight: finalNormWeight, bias: finalNormBias,
-        eps: config.text.layerNormEps, into: &pooled)
+      pooled.withUnsafeMutableBufferPointer { pooled in
+        for (b, end) in ends.enumerated() {
+          LayerNorm.apply(
+            hidden.baseAddress! + (b * length + end - 1) * h, rows: 1, columns: h, weight: finalNormWeight,
+            bias: finalNormBias, eps: config.text.layerNormEps, into: pooled.baseAddress! + b * h)
+        }
+      }
     }
-    projection.apply(pooled, rows: 1, bias: nil, into: &projected)
-    return projected.withUnsafeBufferPointer { UnitLength.normalised($0) }
+    projection.apply(pooled, rows: batch.count, bias: nil, into: &projected)
+    let dimension = config.projectionDim
+    return projected.withUnsafeBufferPointer { projected in
+      (0..<batch.count).map {
+        UnitLength.normalised(UnsafeBufferPointer(rebasing: projected[($0 * dimension)..<(($0 + 1) * dimension)]))
+      }
+    }
   }
 }

@@ -80,6 +80,21 @@ import Testing
     #expect(abs(model.logitScale - json.logit_scale) <= 1e-4 * json.logit_scale)
   }
 
+  /// The batched text tower (texts of different lengths padded together)
+  /// gives each text what it gets alone, to float rounding, in fp32 and int8.
+  @Test(arguments: models, [Precision.fp32, .int8])
+  func batchedTextsEqualOneByOne(name: String, precision: Precision) throws {
+    var model = try CLIPModel(directory: Self.root + "/" + name, precision: precision)
+    let texts = try Self.load(name).1.texts + ["a", "a much longer text about a person who falls down the stairs"]
+    let batched = model.embed(texts: texts)
+    #expect(batched.count == texts.count)
+    for (text, embedding) in zip(texts, batched) {
+      let alone = model.embed(text: text)
+      let difference = zip(embedding, alone).map { abs($0 - $1) }.max()!
+      #expect(difference <= 1e-5, "\(name) \(precision): \(text.debugDescription) differs by \(difference)")
+    }
+  }
+
   @Test func missingDirectoryAndMisshapenTensorAreNamed() throws {
     let missing = Self.root + "/nope"
     #expect {

@@ -4,6 +4,7 @@ import CPeak
 import Core
 import Foundation
 import ModelIO
+import Rules
 import Tensor
 
 /// ms per image of the ViT-B/32 image tower (random weights made in-process)
@@ -72,11 +73,39 @@ struct CLIPBench: ParsableCommand {
       print(
         "tower=text precision=\(precision) threads=\(threadCount) tokens=12 ms_per_text=\(String(format: "%.2f", ms))")
     }
+    try measureRulePrompts(config: config, precision: precision)
     print("precision=\(precision) peak_rss_mib=\(String(format: "%.1f", PeakMemory.mebibytes))")
   }
 }
 
 extension CLIPBench {
+  /// The example rules (rules/) and the background scenes in every prompt
+  /// template, as the engine embeds them when the rules load (cold: nothing
+  /// cached), on one thread: per phrase (a batch of its templates, as the
+  /// engine does) and all in one batch.
+  func measureRulePrompts(config: CLIPConfig, precision: Precision) throws {
+    let folder = "rules"
+    let rules = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".toml") }.sorted()
+      .map { try Rule(toml: try String(contentsOfFile: folder + "/" + $0, encoding: .utf8), file: $0) }
+    let phrases = rules.flatMap { $0.text + $0.negatives } + Prompts.backgrounds
+    let vocabulary = try BPEVocabulary(directory: "Tests/Fixtures/clip/tokenizer")
+    var model = CLIPModel(random: config, vocabulary: vocabulary, seed: 3, precision: precision)
+    Parallelism.threads = 1
+    var best = (perPhrase: Double.infinity, oneBatch: Double.infinity)
+    for _ in 0..<3 {
+      var started = DispatchTime.now().uptimeNanoseconds
+      for phrase in phrases { _ = model.embed(texts: Prompts.expand(phrase)) }
+      best.perPhrase = min(best.perPhrase, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
+      started = DispatchTime.now().uptimeNanoseconds
+      _ = model.embed(texts: phrases.flatMap { Prompts.expand($0) })
+      best.oneBatch = min(best.oneBatch, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
+    }
+    print(
+      "rule_prompts precision=\(precision) rules=\(rules.count) prompts=\(phrases.count * Prompts.templates.count)"
+        + " threads=1 ms_per_phrase_batches=\(String(format: "%.0f", best.perPhrase))"
+        + " ms_one_batch=\(String(format: "%.0f", best.oneBatch))")
+  }
+
   /// Multiply-accumulates of one image through the vision tower: patch
   /// embedding, per layer q|k|v, attention, out_proj, fc1, fc2, and the projection.
   static func imageMACs(_ config: CLIPConfig) -> Double {

@@ -99,7 +99,7 @@ public final class Engine: @unchecked Sendable {
   /// The prompt-ensemble embedding of a phrase, cached.
   public func text(_ phrase: String) -> [Float] {
     if let cached = textCache[phrase] { return cached }
-    let result = Embedding.normalisedMean(Prompts.expand(phrase).map { clip.embed(text: $0) })
+    let result = Embedding.normalisedMean(clip.embed(texts: Prompts.expand(phrase)))
     textCache[phrase] = result
     return result
   }

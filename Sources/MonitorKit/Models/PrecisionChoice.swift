@@ -81,10 +81,9 @@ public enum PrecisionChoice {
     for (index, (a, b)) in zip(model.embed(frames: frames), reference.embed(frames: frames)).enumerated() {
       record(a, b, "check picture \(index + 1)")
     }
-    for phrase in phrases {
-      for text in [phrase, "a security camera image of \(phrase)"] {
-        record(model.embed(text: text), reference.embed(text: text), "\"\(text)\"")
-      }
+    let texts = phrases.flatMap { [$0, "a security camera image of \($0)"] }
+    for (text, (a, b)) in zip(texts, zip(model.embed(texts: texts), reference.embed(texts: texts))) {
+      record(a, b, "\"\(text)\"")
     }
     return worst
   }

@@ -5,6 +5,7 @@ import Foundation
 import ModelIO
 import MonitorKit
 import Rules
+import Tensor
 
 #if canImport(Glibc)
   import Glibc
@@ -41,6 +42,9 @@ struct PipelineBench: ParsableCommand {
   @Option(help: "The video the cameras loop: rule thresholds are set from its scores so that episodes keep flowing.")
   var calibrate: String
 
+  @Option(help: "What CLIP's linear layers compute in: fp32 or int8.")
+  var precision = "fp32"
+
   @Option(help: "Tokenizer directory (vocab.json, merges.txt).")
   var tokenizer = "Tests/Fixtures/clip/tokenizer"
 
@@ -49,7 +53,9 @@ struct PipelineBench: ParsableCommand {
     try FileManager.default.createDirectory(atPath: work + "/rules", withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: work) }
     let configuration = try Configuration(toml: configurationText(work: work), file: "bench")
-    let clip = CLIPModel(random: .vitB32, vocabulary: try BPEVocabulary(directory: tokenizer), seed: 1)
+    guard let precision = Precision(rawValue: precision) else { throw ValidationError("--precision is fp32 or int8") }
+    let clip = CLIPModel(
+      random: .vitB32, vocabulary: try BPEVocabulary(directory: tokenizer), seed: 1, precision: precision)
     let engine = Engine(clip: clip, adapter: nil, modelName: "vit-b-32-random")
     try writeRules(in: work + "/rules", engine: engine)
     let daemon = try Daemon(configuration: configuration, engine: engine, sinks: []) { line in

@@ -9,9 +9,7 @@ public final class ChildProcess: @unchecked Sendable {
 
   /// Starts `executable` with `arguments`; stdout and stderr go to `logURL`.
   public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("monitor-tests", isDirectory: true)
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    logURL = directory.appendingPathComponent(
+    logURL = Repository.testRunFolder.appendingPathComponent(
       "\(URL(fileURLWithPath: executable).lastPathComponent)-\(UUID().uuidString).log")
     _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
     let log = try FileHandle(forWritingTo: logURL)

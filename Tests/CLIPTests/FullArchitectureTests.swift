@@ -1,6 +1,7 @@
 import CLIP
 import Foundation
 import ModelIO
+import Tensor
 import TestSupport
 import Testing
 
@@ -29,6 +30,28 @@ struct FullArchitectureTests {
       #expect(model.tokenizer.encode(text) == json.input_ids[i])
       let (maxAbs, cosine) = CLIPModelTests.check(model.embed(text: text), texts.scalars[(i * dim)..<((i + 1) * dim)])
       #expect(maxAbs <= 1e-4 && cosine >= 0.99999, "text \(i): max abs \(maxAbs), cosine \(cosine)")
+    }
+  }
+
+  /// The same checkpoint in int8 against transformers' fp32 embeddings.
+  @Test func vitB32InInt8StaysWithinCosine0998() throws {
+    let directory = ProcessInfo.processInfo.environment["MONITOR_CLIP_FULL_DIR"]!
+    var model = try CLIPModel(directory: directory, precision: .int8)
+    let json = try JSONDecoder().decode(
+      CLIPModelTests.Reference.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/reference.json")))
+    let reference = try SafeTensors(path: directory + "/reference.safetensors")
+    let images = try reference.tensor("image_embeds")
+    let dim = images.shape[1]
+    for (i, embedding) in model.embed(frames: try CLIPModelTests.frames(reference, size: 224)).enumerated() {
+      let cosine = CLIPModelTests.check(embedding, images.scalars[(i * dim)..<((i + 1) * dim)]).cosine
+      print("int8 image \(i): cosine to transformers \(cosine)")
+      #expect(cosine >= 0.998, "image \(i): cosine \(cosine)")
+    }
+    let texts = try reference.tensor("text_embeds")
+    for (i, text) in json.texts.enumerated() {
+      let cosine = CLIPModelTests.check(model.embed(text: text), texts.scalars[(i * dim)..<((i + 1) * dim)]).cosine
+      print("int8 text \(i): cosine to transformers \(cosine)")
+      #expect(cosine >= 0.998, "text \(i): cosine \(cosine)")
     }
   }
 }

@@ -26,6 +26,7 @@ public struct EpisodeTracker<Snapshot: Sendable>: Sendable {
 
     public init(rule: Rule) {
       self.init(threshold: rule.threshold, minDuration: rule.minDuration, cooldown: rule.cooldown)
+      maxPerPeriod = rule.maxPerHour == 0 ? .max : rule.maxPerHour
     }
   }
 

@@ -11,6 +11,7 @@ import TOML
 ///     min_duration = 1.0           # seconds above threshold before `new`
 ///     cooldown = 60                # seconds after `end` before the next `new`
 ///     horizon = 2                  # seconds of temporal context: 0.5, 2, 8 or 30
+///     max_per_hour = 10            # episodes per hour at most; 0: no cap
 ///     enabled = true
 ///     examples = ["/etc/monitor/examples/fall.jpg"]
 public struct Rule: Sendable, Equatable {
@@ -26,13 +27,16 @@ public struct Rule: Sendable, Equatable {
   public var cooldown: Double = 60
   /// Seconds of temporal context the score looks at (one of `Rule.horizons`).
   public var horizon: Double = 2
+  /// Episodes per hour at most (a flapping rule cannot flood subscribers); 0: no cap.
+  public var maxPerHour = 10
   public var enabled = true
   /// Image files whose embeddings join the phrasings.
   public var examples: [String] = []
 
   public static let horizons: [Double] = [0.5, 2, 8, 30]
   public static let keys = [
-    "id", "text", "negatives", "cameras", "threshold", "min_duration", "cooldown", "horizon", "enabled", "examples",
+    "id", "text", "negatives", "cameras", "threshold", "min_duration", "cooldown", "horizon", "max_per_hour", "enabled",
+    "examples",
   ]
 
   public init(id: String, text: [String]) {
@@ -58,6 +62,7 @@ public struct Rule: Sendable, Equatable {
     minDuration = try table.number("min_duration", file: file) ?? minDuration
     cooldown = try table.number("cooldown", file: file) ?? cooldown
     horizon = try table.number("horizon", file: file) ?? horizon
+    maxPerHour = try table.integer("max_per_hour", in: 0...3600, file: file) ?? maxPerHour
     enabled = try table.boolean("enabled", file: file) ?? enabled
     examples = try table.strings("examples", file: file) ?? []
     try validate(file: file, lines: table)
@@ -102,6 +107,9 @@ public struct Rule: Sendable, Equatable {
     guard cooldown >= 0 && cooldown <= 86_400 else {
       throw ConfigError(file: file, line: line("cooldown"), "cooldown must be 0…86400 seconds, got \(cooldown)")
     }
+    guard (0...3600).contains(maxPerHour) else {
+      throw ConfigError(file: file, line: line("max_per_hour"), "max_per_hour must be 0…3600, got \(maxPerHour)")
+    }
     guard Self.horizons.contains(horizon) else {
       throw ConfigError(
         file: file, line: line("horizon"),
@@ -139,8 +147,10 @@ public struct Rule: Sendable, Equatable {
     if !cameras.isEmpty { lines.append("cameras = \(list(cameras))") }
     lines += [
       "threshold = \(number(threshold))", "min_duration = \(number(minDuration))", "cooldown = \(number(cooldown))",
-      "horizon = \(number(horizon))", "enabled = \(enabled)",
+      "horizon = \(number(horizon))",
     ]
+    if maxPerHour != 10 { lines.append("max_per_hour = \(maxPerHour)") }
+    lines.append("enabled = \(enabled)")
     if !examples.isEmpty { lines.append("examples = \(list(examples))") }
     return lines.joined(separator: "\n") + "\n"
   }

@@ -69,6 +69,20 @@ import Testing
     #expect(log.contains("suppressed@4.0"))
   }
 
+  @Test func maxPerHourZeroLiftsTheCap() {
+    var rule = Rule(id: "r", text: ["r"])
+    #expect(Tracker.Settings(rule: rule).maxPerPeriod == 10)
+    rule.maxPerHour = 0
+    var settings = Tracker.Settings(rule: rule)
+    settings.endDelay = 0
+    settings.minDuration = 0
+    settings.cooldown = 0
+    var t = Tracker(settings: settings) { "id" }
+    var steps: [(Double, Double)] = []
+    for episode in 0..<30 { steps += [(Double(2 * episode), 0.9), (Double(2 * episode + 1), 0.1)] }
+    #expect(run(&t, steps).filter { $0.hasPrefix("new") }.count == 30)
+  }
+
   @Test func finishClosesAnOpenEpisode() {
     var t = tracker(minDuration: 0)
     _ = run(&t, [(0, 0.9)])

@@ -23,12 +23,14 @@ import Testing
     let rule = try Rule(toml: "id = \"x\"\ntext = \"a dog\"\n", file: "x.toml")
     #expect(rule.text == ["a dog"] && rule.negatives.isEmpty && rule.cameras.isEmpty && rule.enabled)
     #expect(rule.threshold == 0.5 && rule.minDuration == 1 && rule.cooldown == 60 && rule.horizon == 2)
+    #expect(rule.maxPerHour == 10 && !rule.toml.contains("max_per_hour"))
     var full = Rule(id: "fall", text: ["a \"quoted\" fall", "tab\tseparated"])
     full.negatives = ["sitting"]
     full.cameras = ["hall", "stairs"]
     full.threshold = 0.65
     full.minDuration = 1.5
     full.horizon = 0.5
+    full.maxPerHour = 0
     full.enabled = false
     full.examples = ["/etc/monitor/fall.jpg"]
     #expect(try Rule(toml: full.toml, file: "fall.toml") == full)
@@ -50,11 +52,16 @@ import Testing
     ("id = \"x\"\ntext = \"a\"\nhorizon = 5", "r.toml:3: horizon must be one of 0.5, 2, 8, 30 seconds, got 5.0"),
     ("id = \"x\"\ntext = \"a\"\nmin_duration = -1", "r.toml:3: min_duration must be 0…3600 seconds, got -1.0"),
     ("id = \"x\"\ntext = \"a\"\ncooldown = 1e9", "r.toml:3: cooldown must be 0…86400 seconds, got 1000000000.0"),
+    ("id = \"x\"\ntext = \"a\"\nmax_per_hour = -1", "r.toml:3: max_per_hour must be 0…3600, got -1"),
+    (
+      "id = \"x\"\ntext = \"a\"\nmax_per_hour = 2.5",
+      "r.toml:3: 'max_per_hour' must be a whole number, not a decimal number"
+    ),
     ("id = \"x\"\ntext = [1]", "r.toml:2: 'text' must be a string or an array of strings, not an array"),
     ("id = \"x\"\ntext = \"a\"\nenabled = 1", "r.toml:3: 'enabled' must be true or false, not an integer"),
     (
       "id = \"x\"\ntext = \"a\"\ncamera = [\"a\"]",
-      "r.toml:3: unknown key 'camera' (did you mean 'cameras'?); valid keys: id, text, negatives, cameras, threshold, min_duration, cooldown, horizon, enabled, examples"
+      "r.toml:3: unknown key 'camera' (did you mean 'cameras'?); valid keys: id, text, negatives, cameras, threshold, min_duration, cooldown, horizon, max_per_hour, enabled, examples"
     ),
     ("id = \"x\"\ntext = \"a", "r.toml:2: unterminated string"),
     // L4: a 200 KB one-word phrasing stalled inference for seconds (quadratic tokenizer).

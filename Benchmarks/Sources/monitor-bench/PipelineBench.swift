@@ -42,6 +42,9 @@ struct PipelineBench: ParsableCommand {
   @Option(help: "The video the cameras loop: rule thresholds are set from its scores so that episodes keep flowing.")
   var calibrate: String
 
+  @Option(help: "The rules' episodes per hour at most (0: no cap, so events flow all run long).")
+  var maxPerHour = 10
+
   @Option(help: "What CLIP's linear layers compute in: fp32 or int8.")
   var precision = "fp32"
 
@@ -136,6 +139,7 @@ struct PipelineBench: ParsableCommand {
         threshold = \(threshold)
         min_duration = 0
         cooldown = 0
+        max_per_hour = \(maxPerHour)
         """
       try text.write(toFile: "\(directory)/rule-\(index + 1).toml", atomically: true, encoding: .utf8)
     }

@@ -73,8 +73,9 @@ struct CLIPBench: ParsableCommand {
       print(
         "tower=text precision=\(precision) threads=\(threadCount) tokens=12 ms_per_text=\(String(format: "%.2f", ms))")
     }
-    try measureRulePrompts(config: config, precision: precision)
     print("precision=\(precision) peak_rss_mib=\(String(format: "%.1f", PeakMemory.mebibytes))")
+    // After the peak is read: this builds a second model of its own.
+    try measureRulePrompts(config: config, precision: precision)
   }
 }
 

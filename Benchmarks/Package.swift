@@ -24,6 +24,6 @@ let package = Package(
         .product(name: "MonitorLibraries", package: monitorPackage),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
-      swiftSettings: [.treatAllWarnings(as: .error)])
+      swiftSettings: [.treatAllWarnings(as: .error)]),
   ]
 )

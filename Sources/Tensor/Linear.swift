@@ -25,13 +25,6 @@ public struct Linear: Sendable {
     }
   }
 
-  public var outFeatures: Int {
-    switch kernel {
-    case .fp32(let layer): layer.outFeatures
-    case .int8(let layer): layer.outFeatures
-    }
-  }
-
   /// y (rows, out) = x (rows, in) · Wᵀ (+ bias) (+ y when `accumulate`).
   public func apply(
     _ x: UnsafePointer<Float>, rows: Int, bias: UnsafePointer<Float>?, accumulate: Bool = false,

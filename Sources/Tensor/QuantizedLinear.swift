@@ -47,9 +47,6 @@ public struct QuantizedLinear: Sendable {
     (self.packed, self.scales, self.columnSums) = (packed, scales, columnSums)
   }
 
-  /// Bytes of weight data held.
-  public var weightBytes: Int { packed.count + scales.count * 4 + columnSums.count * 4 }
-
   /// y (rows, out) = x (rows, in) · Wᵀ (+ bias) (+ y when `accumulate`), split
   /// over `Parallelism.threads` by column panels.
   public func apply(

@@ -12,6 +12,7 @@ public enum Payloads {
       "has_snapshot": event.hasSnapshot, "model": event.model,
     ]
     if let reason = event.reason { object["reason"] = reason.rawValue }
+    if let beforeTime = event.beforeTime { object["before_time"] = beforeTime }
     return json(object)
   }
 

@@ -34,6 +34,9 @@ public struct AlertEvent: Sendable, Equatable {
   public var decodedAt: ContinuousClock.Instant?
   /// Only on an `end` the camera did not cause (see `Reason`); nil otherwise.
   public var reason: Reason?
+  /// Transition rules: stream time the rule's `before` last held before the
+  /// match began (a fall: when the person was last seen standing); nil otherwise.
+  public var beforeTime: Double?
 
   public init(
     kind: Kind, id: String, camera: String, rule: String, label: String, score: Double, topScore: Double,
@@ -63,7 +66,7 @@ public struct AlertEvent: Sendable, Equatable {
     func f(_ x: Double) -> String { String(Double((x * 100).rounded()) / 100) }
     let end = (endTime.map { ", ended at \(f($0)) s" } ?? "") + (reason.map { " (\($0.rawValue))" } ?? "")
     return "\(kind.rawValue) \(rule) on \(camera): score \(f(score)) (top \(f(topScore)), threshold \(f(threshold))) "
-      + "started at \(f(startTime)) s\(end) [\(id)]"
+      + "started at \(f(startTime)) s\(beforeTime.map { " (before held at \(f($0)) s)" } ?? "")\(end) [\(id)]"
   }
 }
 

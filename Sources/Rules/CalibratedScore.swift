@@ -39,6 +39,31 @@ public struct CalibratedScore: Sendable {
   }
 }
 
+/// Everything a rule is scored with on one frame: its `text` against its
+/// contrasts and, for a transition rule, its `before` the same way. The two
+/// halves of a transition are also each other's contrast: the state changed,
+/// so a frame that looks like what held before does not count as the
+/// present (a standing person is not "lying on the floor"), and vice versa.
+public struct RuleScorer: Sendable {
+  public let present: CalibratedScore
+  public let before: CalibratedScore?
+
+  /// Embeddings of the rule's parts, as `CalibratedScore` takes them; `before` empty: a plain rule.
+  public init(
+    positives: [[Float]], before: [[Float]], negatives: [[Float]], backgrounds: [[Float]], logitScale: Float
+  ) {
+    let beforePart = before.isEmpty ? [] : [Embedding.normalisedMean(before)]
+    present = CalibratedScore(
+      positives: positives, negatives: negatives + beforePart, backgrounds: backgrounds, logitScale: logitScale)
+    self.before =
+      before.isEmpty
+      ? nil
+      : CalibratedScore(
+        positives: before, negatives: negatives + [present.prototype], backgrounds: backgrounds,
+        logitScale: logitScale)
+  }
+}
+
 /// Median of the last `window` scores.
 public struct ScoreSmoother: Sendable {
   public let window: Int

@@ -39,6 +39,8 @@ public struct EpisodeTracker<Snapshot: Sendable>: Sendable {
     public var topScore: Double
     public var topTime: Double
     public var snapshot: Snapshot
+    /// Transition rules: stream time `before` last held before the match began.
+    public var beforeTime: Double?
   }
 
   public enum Action: Sendable {
@@ -51,7 +53,7 @@ public struct EpisodeTracker<Snapshot: Sendable>: Sendable {
 
   private enum State: Sendable {
     case idle
-    case rising(since: Double, peak: Double, peakTime: Double, snapshot: Snapshot)
+    case rising(since: Double, peak: Double, peakTime: Double, snapshot: Snapshot, beforeTime: Double?)
     case open(Episode, lowSince: Double?)
   }
 
@@ -71,23 +73,28 @@ public struct EpisodeTracker<Snapshot: Sendable>: Sendable {
     return false
   }
 
-  /// One smoothed score at stream time `time`.
-  public mutating func observe(time: Double, score: Double, snapshot: @autoclosure () -> Snapshot) -> [Action] {
+  /// One smoothed score at stream time `time`. `mayOpen` false keeps a
+  /// match from opening an episode (a transition rule whose `before` did not
+  /// hold, see `TransitionGate`); `beforeTime` is when it did.
+  public mutating func observe(
+    time: Double, score: Double, snapshot: @autoclosure () -> Snapshot, mayOpen: Bool = true,
+    beforeTime: Double? = nil
+  ) -> [Action] {
     let above = score >= settings.threshold
     switch state {
     case .idle:
-      guard above, time >= cooldownUntil else { return [] }
-      state = .rising(since: time, peak: score, peakTime: time, snapshot: snapshot())
+      guard above, mayOpen, time >= cooldownUntil else { return [] }
+      state = .rising(since: time, peak: score, peakTime: time, snapshot: snapshot(), beforeTime: beforeTime)
       return openIfDue(time: time, score: score)
-    case .rising(let since, let peak, let peakTime, let best):
-      guard above else {
+    case .rising(let since, let peak, let peakTime, let best, let before):
+      guard above, mayOpen else {
         state = .idle
         return []
       }
       state =
         score > peak
-        ? .rising(since: since, peak: score, peakTime: time, snapshot: snapshot())
-        : .rising(since: since, peak: peak, peakTime: peakTime, snapshot: best)
+        ? .rising(since: since, peak: score, peakTime: time, snapshot: snapshot(), beforeTime: before)
+        : .rising(since: since, peak: peak, peakTime: peakTime, snapshot: best, beforeTime: before)
       return openIfDue(time: time, score: score)
     case .open(var episode, let lowSince):
       episode.score = score
@@ -129,7 +136,8 @@ public struct EpisodeTracker<Snapshot: Sendable>: Sendable {
   }
 
   private mutating func openIfDue(time: Double, score: Double) -> [Action] {
-    guard case .rising(let since, let peak, let peakTime, let snapshot) = state, time - since >= settings.minDuration
+    guard case .rising(let since, let peak, let peakTime, let snapshot, let beforeTime) = state,
+      time - since >= settings.minDuration
     else {
       return []
     }
@@ -141,7 +149,8 @@ public struct EpisodeTracker<Snapshot: Sendable>: Sendable {
     }
     recentStarts.append(time)
     let episode = Episode(
-      id: makeID(), startTime: since, endTime: nil, score: score, topScore: peak, topTime: peakTime, snapshot: snapshot)
+      id: makeID(), startTime: since, endTime: nil, score: score, topScore: peak, topTime: peakTime, snapshot: snapshot,
+      beforeTime: beforeTime)
     state = .open(episode, lowSince: nil)
     return [.new(episode)]
   }

@@ -12,6 +12,9 @@ import TOML
 ///     cooldown = 60                # seconds after `end` before the next `new`
 ///     horizon = 2                  # seconds of temporal context: 0.5, 2, 8 or 30
 ///     max_per_hour = 10            # episodes per hour at most; 0: no cap
+///     before = ["a person standing"] # a transition: what held before `text` began
+///     within = 3                   # seconds before the match in which `before` must have held
+///     before_threshold = 0.6       # `before`'s own threshold (default: `threshold`)
 ///     enabled = true
 ///     examples = ["/etc/monitor/examples/fall.jpg"]
 public struct Rule: Sendable, Equatable {
@@ -29,20 +32,34 @@ public struct Rule: Sendable, Equatable {
   public var horizon: Double = 2
   /// Episodes per hour at most (a flapping rule cannot flood subscribers); 0: no cap.
   public var maxPerHour = 10
+  /// A transition rule: phrasings of what held before (empty: a plain rule).
+  /// An episode opens only when `before` held within `within` seconds before
+  /// the match of `text` began (standing → lying on the floor).
+  public var before: [String] = []
+  /// Seconds before the match began in which `before` must have held.
+  public var within: Double = 3
+  /// The calibrated score `before` must reach; nil: `threshold`.
+  public var beforeThreshold: Double?
   public var enabled = true
   /// Image files whose embeddings join the phrasings.
   public var examples: [String] = []
 
   public static let horizons: [Double] = [0.5, 2, 8, 30]
   public static let keys = [
-    "id", "text", "negatives", "cameras", "threshold", "min_duration", "cooldown", "horizon", "max_per_hour", "enabled",
-    "examples",
+    "id", "text", "negatives", "cameras", "threshold", "min_duration", "cooldown", "horizon", "max_per_hour", "before",
+    "within", "before_threshold", "enabled", "examples",
   ]
 
   public init(id: String, text: [String]) {
     self.id = id
     self.text = text
   }
+
+  /// Whether an episode needs `before` to have held first.
+  public var isTransition: Bool { !before.isEmpty }
+
+  /// The score `before` must reach.
+  public var effectiveBeforeThreshold: Double { beforeThreshold ?? threshold }
 
   /// Whether this rule watches `camera`.
   public func applies(to camera: String) -> Bool { enabled && (cameras.isEmpty || cameras.contains(camera)) }
@@ -63,6 +80,14 @@ public struct Rule: Sendable, Equatable {
     cooldown = try table.number("cooldown", file: file) ?? cooldown
     horizon = try table.number("horizon", file: file) ?? horizon
     maxPerHour = try table.integer("max_per_hour", in: 0...3600, file: file) ?? maxPerHour
+    before = try table.strings("before", file: file) ?? []
+    within = try table.number("within", file: file) ?? within
+    beforeThreshold = try table.number("before_threshold", file: file)
+    if before.isEmpty, let key = ["within", "before_threshold"].first(where: { table[$0] != nil }) {
+      throw ConfigError(
+        file: file, line: table[key]?.line ?? 0,
+        "'\(key)' needs 'before' (what must have held first, e.g. before = [\"a person standing\"])")
+    }
     enabled = try table.boolean("enabled", file: file) ?? enabled
     examples = try table.strings("examples", file: file) ?? []
     try validate(file: file, lines: table)
@@ -79,10 +104,11 @@ public struct Rule: Sendable, Equatable {
     guard !text.isEmpty, text.allSatisfy({ !$0.allSatisfy(\.isWhitespace) }) else {
       throw ConfigError(file: file, line: line("text"), "text must have at least one non-empty phrasing")
     }
-    guard negatives.allSatisfy({ !$0.allSatisfy(\.isWhitespace) }) else {
-      throw ConfigError(file: file, line: line("negatives"), "negatives must not contain empty phrasings")
+    for (key, phrasings) in [("negatives", negatives), ("before", before)]
+    where !phrasings.allSatisfy({ !$0.allSatisfy(\.isWhitespace) }) {
+      throw ConfigError(file: file, line: line(key), "\(key) must not contain empty phrasings")
     }
-    for (key, phrasings) in [("text", text), ("negatives", negatives)] {
+    for (key, phrasings) in [("text", text), ("negatives", negatives), ("before", before)] {
       if let long = phrasings.first(where: { $0.count > Limits.phrasing }) {
         throw ConfigError(
           file: file, line: line(key),
@@ -90,7 +116,9 @@ public struct Rule: Sendable, Equatable {
       }
     }
     // Control characters (but tab) would reach terminals (`monitor rules`) and payloads as they are.
-    for (key, values) in [("text", text), ("negatives", negatives), ("cameras", cameras), ("examples", examples)]
+    for (key, values) in [
+      ("text", text), ("negatives", negatives), ("before", before), ("cameras", cameras), ("examples", examples),
+    ]
     where values.contains(where: {
       $0.unicodeScalars.contains { $0 != "\t" && $0.properties.generalCategory == .control }
     }) {
@@ -109,6 +137,15 @@ public struct Rule: Sendable, Equatable {
     }
     guard (0...3600).contains(maxPerHour) else {
       throw ConfigError(file: file, line: line("max_per_hour"), "max_per_hour must be 0…3600, got \(maxPerHour)")
+    }
+    guard within > 0 && within <= 3600 else {
+      throw ConfigError(
+        file: file, line: line("within"), "within must be above 0 and at most 3600 seconds, got \(within)")
+    }
+    if let beforeThreshold, !(beforeThreshold > 0 && beforeThreshold < 1) {
+      throw ConfigError(
+        file: file, line: line("before_threshold"),
+        "before_threshold must be between 0 and 1 (exclusive), got \(beforeThreshold)")
     }
     guard Self.horizons.contains(horizon) else {
       throw ConfigError(
@@ -150,6 +187,10 @@ public struct Rule: Sendable, Equatable {
       "horizon = \(number(horizon))",
     ]
     if maxPerHour != 10 { lines.append("max_per_hour = \(maxPerHour)") }
+    if isTransition {
+      lines += ["before = \(list(before))", "within = \(number(within))"]
+      if let beforeThreshold { lines.append("before_threshold = \(number(beforeThreshold))") }
+    }
     lines.append("enabled = \(enabled)")
     if !examples.isEmpty { lines.append("examples = \(list(examples))") }
     return lines.joined(separator: "\n") + "\n"

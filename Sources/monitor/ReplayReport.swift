@@ -15,9 +15,15 @@ enum ReplayReport {
 
   static func text(_ result: Replay.Result) -> String {
     var lines: [String] = []
-    let header = ["TIME"] + result.rules.map(\.id)
+    // A transition rule shows two columns: `before`'s score, then the present's.
+    let header = ["TIME"] + result.rules.flatMap { $0.isTransition ? [$0.id + ":before", $0.id] : [$0.id] }
     let rows = result.steps.map { step in
-      [String(format: "%7.2f", step.time)] + step.scores.map { String(format: "%.3f", $0) }
+      [String(format: "%7.2f", step.time)]
+        + result.rules.indices.flatMap { i in
+          let present = String(format: "%.3f", step.scores[i])
+          guard result.rules[i].isTransition else { return [present] }
+          return [step.before[i].map { String(format: "%.3f", $0) } ?? "-", present]
+        }
     }
     lines.append(Table.render(header: header, rows: rows))
     lines.append("")
@@ -27,6 +33,13 @@ enum ReplayReport {
       lines.append(
         "\(rule.id) (\"\(rule.text[0])\", threshold \(rule.threshold)): peak \(String(format: "%.3f", peak))")
       lines.append("  \(sparkline(scores))")
+      if rule.isTransition {
+        let before = result.steps.map { $0.before[i] ?? 0 }
+        lines.append(
+          "  before \"\(rule.before[0])\" within \(rule.within) s (threshold \(rule.effectiveBeforeThreshold)): "
+            + "peak \(String(format: "%.3f", before.max() ?? 0))")
+        lines.append("  \(sparkline(before))")
+      }
     }
     lines.append("")
     let episodes = result.events.filter { $0.kind != .update }
@@ -41,10 +54,21 @@ enum ReplayReport {
       var id: String
       var text: String
       var threshold: Double
+      /// Transition rules only (absent otherwise, so plain rules' reports do not change).
+      var before: String?
+      var within: Double?
+      var beforeThreshold: Double?
+
+      enum CodingKeys: String, CodingKey {
+        case id, text, threshold, before, within
+        case beforeThreshold = "before_threshold"
+      }
     }
     struct Step: Encodable {
       var time: Double
       var scores: [Double]
+      /// Per rule, `before`'s smoothed score (null for a plain rule); absent without transition rules.
+      var before: [Double?]?
     }
     struct Event: Encodable {
       var type: String
@@ -55,9 +79,11 @@ enum ReplayReport {
       var startTime: Double
       var endTime: Double?
       var frameTime: Double
+      var beforeTime: Double?
 
       enum CodingKeys: String, CodingKey {
         case type, id, rule, score
+        case beforeTime = "before_time"
         case topScore = "top_score"
         case startTime = "start_time"
         case endTime = "end_time"
@@ -70,13 +96,19 @@ enum ReplayReport {
   }
 
   static func json(_ result: Replay.Result) -> String {
+    let transitions = result.rules.contains(where: \.isTransition)
     let report = JSONReport(
-      rules: result.rules.map { .init(id: $0.id, text: $0.text[0], threshold: $0.threshold) },
-      steps: result.steps.map { .init(time: $0.time, scores: $0.scores) },
+      rules: result.rules.map {
+        .init(
+          id: $0.id, text: $0.text[0], threshold: $0.threshold, before: $0.before.first,
+          within: $0.isTransition ? $0.within : nil,
+          beforeThreshold: $0.isTransition ? $0.effectiveBeforeThreshold : nil)
+      },
+      steps: result.steps.map { .init(time: $0.time, scores: $0.scores, before: transitions ? $0.before : nil) },
       events: result.events.map {
         .init(
           type: $0.kind.rawValue, id: $0.id, rule: $0.rule, score: $0.score, topScore: $0.topScore,
-          startTime: $0.startTime, endTime: $0.endTime, frameTime: $0.frameTime)
+          startTime: $0.startTime, endTime: $0.endTime, frameTime: $0.frameTime, beforeTime: $0.beforeTime)
       })
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

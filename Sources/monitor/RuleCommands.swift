@@ -37,7 +37,13 @@ struct AddRule: ParsableCommand {
       Examples:
         monitor add-rule "a person falls down" --negative "a person sits down" --threshold 0.6
         monitor add-rule "a car in the driveway" --camera driveway --min-duration 3 --horizon 8
-        monitor add-rule "smoke or fire" --text "flames" --cooldown 300
+        monitor add-rule "smoke or fire" --also-text "flames" --cooldown 300
+        monitor add-rule "a person lying on the floor" --before "a person standing" --within 3
+
+      With --before the rule is a transition: an episode opens only when BEFORE
+      held within --within seconds before the match of TEXT began (a fall:
+      standing, then lying on the floor; a parcel taken: a parcel at the door,
+      then an empty doorstep).
       """)
 
   @Argument(help: "What to detect, in plain words.")
@@ -67,6 +73,18 @@ struct AddRule: ParsableCommand {
   @Option(help: "Seconds of temporal context: 0.5, 2, 8 or 30.")
   var horizon = 2.0
 
+  @Option(help: "Episodes per hour at most; 0: no cap.")
+  var maxPerHour = 10
+
+  @Option(help: "A transition: what must have held before TEXT matched (repeatable phrasings).")
+  var before: [String] = []
+
+  @Option(help: "Seconds before the match in which --before must have held.")
+  var within: Double?
+
+  @Option(help: "Calibrated score (0–1) --before must reach; default: --threshold.")
+  var beforeThreshold: Double?
+
   @Option(help: "An image of the thing to detect (repeatable); its embedding joins the phrasings.")
   var exampleImage: [String] = []
 
@@ -95,10 +113,17 @@ struct AddRule: ParsableCommand {
     rule.minDuration = minDuration
     rule.cooldown = cooldown
     rule.horizon = horizon
+    rule.maxPerHour = maxPerHour
+    if before.isEmpty, within != nil || beforeThreshold != nil {
+      throw Failure("--within and --before-threshold need --before (what must have held first)")
+    }
+    rule.before = before
+    rule.within = within ?? rule.within
+    rule.beforeThreshold = beforeThreshold
     rule.enabled = !disabled
     rule.examples = exampleImage.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
     if let tokenizer = location.phrasingCheck() {
-      for phrase in rule.text + rule.negatives where tokenizer.isTruncated(phrase) {
+      for phrase in rule.text + rule.negatives + rule.before where tokenizer.isTruncated(phrase) {
         logLine(
           "add-rule: warning: \"\(phrase.prefix(40))…\" is longer than \(tokenizer.contextLength) tokens; the rest is ignored"
         )

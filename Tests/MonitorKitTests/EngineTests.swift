@@ -32,9 +32,16 @@ import Testing
     var rule = Rule(id: "cached", text: ["a dog"])
     let first = try #require(engine.scorer(for: rule))
     rule.threshold = 0.9  // not a scoring input
-    #expect(engine.scorer(for: rule)?.prototype == first.prototype)
+    #expect(engine.scorer(for: rule)?.present.prototype == first.present.prototype)
     rule.text = ["a cat"]
-    #expect(engine.scorer(for: rule)?.prototype != first.prototype)
+    #expect(engine.scorer(for: rule)?.present.prototype != first.present.prototype)
+    #expect(engine.scorer(for: rule)?.before == nil)
+    // `before` is a scoring input: a transition rule gets both halves, each the other's contrast.
+    rule.before = ["a dog"]
+    let transition = try #require(engine.scorer(for: rule))
+    let before = try #require(transition.before)
+    #expect(transition.present.contrasts.contains(before.prototype))
+    #expect(before.contrasts.contains(transition.present.prototype))
   }
 
   /// H3: an example that never answers (an unreachable RTSP URL retried

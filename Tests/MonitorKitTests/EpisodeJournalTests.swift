@@ -37,6 +37,29 @@ import Testing
     #expect(log.all == ["episode journal: \(directory)/x.json is damaged; moved aside as .bad"])
   }
 
+  /// A transition rule's episode names when `before` held: in the payload
+  /// (valid against the schema) and in the `end` a restart sends.
+  @Test func transitionEpisodesKeepWhenBeforeHeld() throws {
+    let folder = try Repository.temporaryDirectory("journal")
+    let journal = try EpisodeJournal(directory: folder.appendingPathComponent("episodes").path, log: { _ in })
+    var event = Self.event(.new, id: "6f1c2a7e-0b1d-4c3e-9f00-1234567890ab", time: 2)
+    event.beforeTime = 0.5
+    journal.opened(event)
+    let end = try #require(journal.leftOpen().first)
+    #expect(end.beforeTime == 0.5)
+    let payloads = [event, end, Self.event(.new, id: "0a1b2c3d-4e5f-4a6b-8c7d-1234567890ab", time: 2)].map {
+      String(decoding: Payloads.event($0), as: UTF8.self)
+    }
+    #expect(payloads[0].contains("\"before_time\":0.5") && !payloads[2].contains("before_time"))
+    let file = folder.appendingPathComponent("payloads.jsonl")
+    try payloads.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+    let validation = try ChildProcess(
+      "/bin/sh",
+      ["-c", "\(Repository.script("validate-json")) \(Repository.root.path)/schemas/event.schema.json < \(file.path)"])
+    validation.process.waitUntilExit()
+    #expect(validation.process.terminationStatus == 0, "\(validation.log)")
+  }
+
   /// The daemon through the real binary: SIGKILL while an episode is open,
   /// then start again: the episode gets its `end` (reason restart).
   @Test(.timeLimit(.minutes(2))) func m7SIGKILLDuringAnEpisodeEndsItAtRestart() throws {

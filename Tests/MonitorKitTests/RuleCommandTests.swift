@@ -43,6 +43,22 @@ import Testing
     #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
   }
 
+  @Test func addRuleWritesATransitionRule() throws {
+    let directory = try Repository.temporaryDirectory("rule-cli").path
+    let added = try monitor([
+      "add-rule", "a person lying on the floor", "--id", "falls", "--before", "a person standing", "--within", "2.5",
+      "--before-threshold", "0.7", "--rules-dir", directory,
+    ])
+    #expect(added.status == 0, "\(added.output)")
+    let written = try String(contentsOfFile: directory + "/falls.toml", encoding: .utf8)
+    #expect(
+      written.contains("before = [\"a person standing\"]\nwithin = 2.5\nbefore_threshold = 0.7"), "\(written)")
+    let orphan = try monitor(["add-rule", "a dog", "--within", "3", "--rules-dir", directory])
+    #expect(orphan.status != 0 && orphan.output.contains("--within and --before-threshold need --before"))
+    let zero = try monitor(["add-rule", "a dog", "--before", "a cat", "--within", "0", "--rules-dir", directory])
+    #expect(zero.status != 0 && zero.output.contains("within must be above 0 and at most 3600 seconds"))
+  }
+
   /// H3: `add-rule --example-image` accepted a FIFO or `/dev/zero` (it only
   /// checked that the path was readable), which then blocked scoring.
   @Test func h3ExampleImageMustBeARegularFile() throws {

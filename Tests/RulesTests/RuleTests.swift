@@ -39,6 +39,20 @@ import Testing
     #expect(full.applies(to: "hall") && !full.applies(to: "garage"))
   }
 
+  @Test func transitionRulesRoundTripThroughTOML() throws {
+    let rule = try Rule(
+      toml: "id = \"fall\"\ntext = \"a person lying on the floor\"\nbefore = \"a person standing\"\n", file: "f.toml")
+    #expect(rule.isTransition && rule.before == ["a person standing"])
+    #expect(rule.within == 3 && rule.beforeThreshold == nil && rule.effectiveBeforeThreshold == rule.threshold)
+    var full = rule
+    full.before = ["a parcel at the door", "a box on the doorstep"]
+    full.within = 2.5
+    full.beforeThreshold = 0.7
+    #expect(try Rule(toml: full.toml, file: "f.toml") == full)
+    #expect(full.effectiveBeforeThreshold == 0.7)
+    #expect(!Rule(id: "plain", text: ["a"]).toml.contains("within"))
+  }
+
   @Test(arguments: [
     ("text = \"a\"", "r.toml: missing 'id'"),
     ("id = \"x\"", "r.toml: missing 'text' (what to detect, e.g. text = \"a person falls down\")"),
@@ -61,7 +75,7 @@ import Testing
     ("id = \"x\"\ntext = \"a\"\nenabled = 1", "r.toml:3: 'enabled' must be true or false, not an integer"),
     (
       "id = \"x\"\ntext = \"a\"\ncamera = [\"a\"]",
-      "r.toml:3: unknown key 'camera' (did you mean 'cameras'?); valid keys: id, text, negatives, cameras, threshold, min_duration, cooldown, horizon, max_per_hour, enabled, examples"
+      "r.toml:3: unknown key 'camera' (did you mean 'cameras'?); valid keys: id, text, negatives, cameras, threshold, min_duration, cooldown, horizon, max_per_hour, before, within, before_threshold, enabled, examples"
     ),
     ("id = \"x\"\ntext = \"a", "r.toml:2: unterminated string"),
     // L4: a 200 KB one-word phrasing stalled inference for seconds (quadratic tokenizer).
@@ -73,6 +87,25 @@ import Testing
     ("id = \"x\"\ntext = \"a\\u001b[31mred\"", "r.toml:2: text must not contain control characters"),
     ("id = \"x\"\ntext = \"a\"\nnegatives = [\"b\\rc\"]", "r.toml:3: negatives must not contain control characters"),
     ("id = \"x\"\ntext = \"line\\nbreak\"", "r.toml:2: text must not contain control characters"),
+    // Transition rules.
+    (
+      "id = \"x\"\ntext = \"a\"\nwithin = 3",
+      "r.toml:3: 'within' needs 'before' (what must have held first, e.g. before = [\"a person standing\"])"
+    ),
+    (
+      "id = \"x\"\ntext = \"a\"\nbefore = []\nbefore_threshold = 0.5",
+      "r.toml:4: 'before_threshold' needs 'before' (what must have held first, e.g. before = [\"a person standing\"])"
+    ),
+    ("id = \"x\"\ntext = \"a\"\nbefore = [\" \"]", "r.toml:3: before must not contain empty phrasings"),
+    (
+      "id = \"x\"\ntext = \"a\"\nbefore = \"b\"\nwithin = 0",
+      "r.toml:4: within must be above 0 and at most 3600 seconds, got 0.0"
+    ),
+    (
+      "id = \"x\"\ntext = \"a\"\nbefore = \"b\"\nbefore_threshold = 1",
+      "r.toml:4: before_threshold must be between 0 and 1 (exclusive), got 1.0"
+    ),
+    ("id = \"x\"\ntext = \"a\"\nbefore = [\"b\\u0007\"]", "r.toml:3: before must not contain control characters"),
   ])
   func brokenFilesSayWhatAndWhere(text: String, message: String) {
     do {

@@ -16,9 +16,9 @@ struct RuleTracksTests {
   }
 
   /// Two rules on a 2-d embedding: "on" matches (1, 0), "off" matches (0, 1).
-  static let scorers: [String: CalibratedScore] = [
-    "on": CalibratedScore(positives: [[1, 0]], negatives: [[0, 1]], backgrounds: [], logitScale: 100),
-    "also-on": CalibratedScore(positives: [[1, 0]], negatives: [[0, 1]], backgrounds: [], logitScale: 100),
+  static let scorers: [String: RuleScorer] = [
+    "on": RuleScorer(positives: [[1, 0]], before: [], negatives: [[0, 1]], backgrounds: [], logitScale: 100),
+    "also-on": RuleScorer(positives: [[1, 0]], before: [], negatives: [[0, 1]], backgrounds: [], logitScale: 100),
   ]
 
   static func run(_ embeddings: [[Float]], counter: Counter) -> [Int] {

@@ -7,5 +7,7 @@ struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "monitor-bench",
     abstract: "Measure monitor's engines; run through Benchmarks/bench-* to compare with peers.",
-    subcommands: [VideoBench.self, MambaBench.self, CLIPBench.self, PipelineBench.self, SyntheticEval.self])
+    subcommands: [
+      VideoBench.self, MambaBench.self, CLIPBench.self, PipelineBench.self, SyntheticEval.self, TransitionEval.self,
+    ])
 }

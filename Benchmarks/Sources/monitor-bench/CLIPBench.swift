@@ -88,7 +88,7 @@ extension CLIPBench {
     let folder = "rules"
     let rules = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".toml") }.sorted()
       .map { try Rule(toml: try String(contentsOfFile: folder + "/" + $0, encoding: .utf8), file: $0) }
-    let phrases = rules.flatMap { $0.text + $0.negatives } + Prompts.backgrounds
+    let phrases = rules.flatMap { $0.text + $0.negatives + $0.before } + Prompts.backgrounds
     let vocabulary = try BPEVocabulary(directory: "Tests/Fixtures/clip/tokenizer")
     var model = CLIPModel(random: config, vocabulary: vocabulary, seed: 3, precision: precision)
     Parallelism.threads = 1

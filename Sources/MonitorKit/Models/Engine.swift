@@ -23,7 +23,7 @@ public final class Engine: @unchecked Sendable {
   /// Rules' example pictures, decoded off the inference thread (see `ExamplePictures`).
   public let examples: ExamplePictures
   private var textCache: [String: [Float]] = [:]
-  private var scorers: [String: (rule: Rule, scorer: CalibratedScore)] = [:]
+  private var scorers: [String: (rule: Rule, scorer: RuleScorer)] = [:]
   /// Rules whose scorer could not be built, as they were then.
   private var failures: [String: Rule] = [:]
   private var problems: [String] = []
@@ -135,11 +135,11 @@ public final class Engine: @unchecked Sendable {
       frames: frames, embeddings: embeddings, meanP: Embedding.normalisedMean(embeddings), temporal: temporal)
   }
 
-  /// The rule's scorer, rebuilt only when the rule's text, negatives or
-  /// examples change; nil when it cannot be built (an example image that does
+  /// The rule's scorers, rebuilt only when the rule's text, before, negatives
+  /// or examples change; nil when it cannot be built (an example image that does
   /// not decode). A failure is remembered with the rule, so it is not retried
   /// on every frame, and reported once through `takeProblems()`.
-  public func scorer(for rule: Rule) -> CalibratedScore? {
+  public func scorer(for rule: Rule) -> RuleScorer? {
     if let cached = scorers[rule.id], cached.rule.hasSameScoringInputs(as: rule) { return cached.scorer }
     if let failed = failures[rule.id], failed.hasSameScoringInputs(as: rule) { return nil }
     do {
@@ -160,19 +160,19 @@ public final class Engine: @unchecked Sendable {
     return problems
   }
 
-  private func buildScorer(for rule: Rule) throws -> CalibratedScore {
+  private func buildScorer(for rule: Rule) throws -> RuleScorer {
     if backgrounds == nil { backgrounds = Prompts.backgrounds.map { text($0) } }
     var positives = rule.text.map { text($0) }
     for path in rule.examples { positives.append(contentsOf: embed([try examples.picture(path)])) }
-    return CalibratedScore(
-      positives: positives, negatives: rule.negatives.map { text($0) }, backgrounds: backgrounds!,
-      logitScale: clip.logitScale)
+    return RuleScorer(
+      positives: positives, before: rule.before.map { text($0) }, negatives: rule.negatives.map { text($0) },
+      backgrounds: backgrounds!, logitScale: clip.logitScale)
   }
 }
 
 extension Rule {
   /// Whether the embeddings a scorer is built from are the same.
   fileprivate func hasSameScoringInputs(as other: Rule) -> Bool {
-    text == other.text && negatives == other.negatives && examples == other.examples
+    text == other.text && before == other.before && negatives == other.negatives && examples == other.examples
   }
 }

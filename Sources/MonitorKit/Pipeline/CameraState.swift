@@ -127,10 +127,11 @@ public struct CameraState: Sendable {
       case .end(let e): (kind, episode) = (.end, e)
       case .suppressed: return nil
       }
-      let event = AlertEvent(
+      var event = AlertEvent(
         kind: kind, id: episode.id, camera: camera, rule: rule.id, label: rule.text[0], score: episode.score,
         topScore: episode.topScore, threshold: rule.threshold, startTime: episode.startTime, endTime: episode.endTime,
         frameTime: time, snapshot: nil, model: engine.modelName, decodedAt: decodedAt)
+      event.beforeTime = episode.beforeTime
       return PendingEvent(event: event, snapshot: episode.snapshot)
     }
   }

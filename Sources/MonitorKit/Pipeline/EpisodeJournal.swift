@@ -27,6 +27,8 @@ public final class EpisodeJournal: @unchecked Sendable {
     var topScore: Double
     var frameTime: Double
     var model: String
+    /// Absent in records of older versions.
+    var beforeTime: Double?
   }
 
   public let directory: String
@@ -42,7 +44,8 @@ public final class EpisodeJournal: @unchecked Sendable {
   public func opened(_ event: AlertEvent) {
     let record = Record(
       id: event.id, camera: event.camera, rule: event.rule, label: event.label, threshold: event.threshold,
-      startTime: event.startTime, topScore: event.topScore, frameTime: event.frameTime, model: event.model)
+      startTime: event.startTime, topScore: event.topScore, frameTime: event.frameTime, model: event.model,
+      beforeTime: event.beforeTime)
     do {
       try DurableFile.write(JSONEncoder().encode(record), to: path(event.id))
     } catch {
@@ -77,6 +80,7 @@ public final class EpisodeJournal: @unchecked Sendable {
         score: record.topScore, topScore: record.topScore, threshold: record.threshold, startTime: record.startTime,
         endTime: record.frameTime, frameTime: record.frameTime, snapshot: nil, model: record.model)
       event.reason = .restart
+      event.beforeTime = record.beforeTime
       events.append(event)
     }
     return events.sorted { $0.startTime < $1.startTime }

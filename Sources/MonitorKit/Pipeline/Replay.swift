@@ -13,6 +13,8 @@ public struct Replay: Sendable {
     public var time: Double
     /// Smoothed score per rule, in `rules` order.
     public var scores: [Double]
+    /// Smoothed score of each rule's `before`, in `rules` order (nil: a plain rule).
+    public var before: [Double?] = []
   }
 
   public struct Result: Sendable {
@@ -54,8 +56,9 @@ public struct Replay: Sendable {
       let (events, scores) = pipeline.step(
         frame: frame, embedding: engine.embed([frame])[0], rules: rules, engine: engine)
       result.events += events.map(\.event)
+      let ruleScores = rules.map { rule in scores.first { $0.rule == rule.id } }
       result.steps.append(
-        Step(time: frame.pts, scores: rules.map { rule in scores.first { $0.rule == rule.id }?.smoothed ?? 0 }))
+        Step(time: frame.pts, scores: ruleScores.map { $0?.smoothed ?? 0 }, before: ruleScores.map { $0?.before }))
     }
     result.events += pipeline.finish(time: pipeline.lastSampledTime, engine: engine).map(\.event)
     result.frames = pipeline.sampled

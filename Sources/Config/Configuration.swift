@@ -14,8 +14,8 @@ public struct Configuration: Sendable, Equatable {
     public var name: String
     /// rtsp://, rtsps://, v4l2:/dev/videoN, lavfi:GRAPH, file:PATH or a path.
     public var url: String
-    /// Frames per second to embed.
-    public var fps: Double = 2
+    /// Frames per second to embed; nil: the temporal model's own rate.
+    public var fps: Double?
     /// Skip embedding frames that did not change.
     public var motion = true
     /// Fraction of the 32×32 motion thumbnail that must change (0–1).
@@ -204,7 +204,7 @@ extension Configuration.Camera {
     }
     self.init(name: name, url: url)
     line = table.line
-    fps = try table.number("fps", file: file) ?? fps
+    fps = try table.number("fps", file: file)
     motion = try table.boolean("motion", file: file) ?? motion
     motionThreshold = try table.number("motion_threshold", file: file) ?? motionThreshold
     enabled = try table.boolean("enabled", file: file) ?? enabled
@@ -216,7 +216,7 @@ extension Configuration.Camera {
       }
       self.transport = transport
     }
-    guard fps > 0 && fps <= 30 else {
+    if let fps, !(fps > 0 && fps <= 30) {
       throw ConfigError(
         file: file, line: table["fps"]?.line ?? line, "camera '\(name)': fps must be above 0 and at most 30, got \(fps)"
       )

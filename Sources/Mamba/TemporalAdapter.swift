@@ -12,8 +12,10 @@ import Tensor
 /// With the gate g at 0 (untrained) it returns the CLIP embedding unchanged;
 /// a trained gate adds only temporal information. The weights file holds the
 /// Mamba block under mamba_ssm's names plus `norm.weight`, `norm.bias` and
-/// `gate`; its metadata may give `layer_norm_eps` and `nominal_interval`
-/// (seconds between frames at training time, default 0.5 = 2 fps).
+/// `gate`; its metadata may give `layer_norm_eps`, `nominal_interval`
+/// (seconds between frames at training time, default 0.5 = 2 fps) and
+/// `min_interval` / `max_interval` (the range of intervals it was trained on;
+/// default: the nominal one only).
 public struct TemporalAdapter: Sendable {
   public private(set) var block: MambaBlock
   public let normWeight: [Float]  // (dModel)
@@ -21,6 +23,8 @@ public struct TemporalAdapter: Sendable {
   public let gate: Float
   public let layerNormEps: Float
   public let nominalInterval: Double
+  /// Seconds between frames the adapter was trained on (cameras outside it get a warning).
+  public var trainedIntervals: ClosedRange<Double>
   private var scratch: [Float]  // normed (dModel) | mixed (dModel)
 
   public var config: MambaConfig { block.config }
@@ -45,6 +49,7 @@ public struct TemporalAdapter: Sendable {
     self.gate = gate
     self.layerNormEps = layerNormEps
     self.nominalInterval = nominalInterval
+    trainedIntervals = nominalInterval...nominalInterval
     scratch = [Float](repeating: 0, count: 2 * dModel)
   }
 
@@ -67,10 +72,24 @@ public struct TemporalAdapter: Sendable {
     }
     // A NaN epsilon used to load silently and make every score 1/7 forever.
     guard eps > 0, eps.isFinite else { throw ModelError(file: file.path, "metadata layer_norm_eps must be positive") }
+    func bound(_ key: String) throws(ModelError) -> Double {
+      guard let text = file.metadata[key] else { return interval }
+      guard let value = Double(text), value > 0, value.isFinite else {
+        throw ModelError(file: file.path, "metadata \(key) must be a positive number of seconds")
+      }
+      return value
+    }
+    let (shortest, longest) = (try bound("min_interval"), try bound("max_interval"))
+    guard shortest <= interval && interval <= longest else {
+      throw ModelError(
+        file: file.path,
+        "metadata min_interval ≤ nominal_interval ≤ max_interval does not hold (\(shortest), \(interval), \(longest))")
+    }
     self.init(
       block: MambaBlock(weights: weights), normWeight: try file.tensor("norm.weight", shape: [dModel]).scalars,
       normBias: try file.tensor("norm.bias", shape: [dModel]).scalars,
       gate: try file.tensor("gate", shape: [1]).scalars[0], layerNormEps: eps, nominalInterval: interval)
+    trainedIntervals = shortest...longest
   }
 
   public func makeState() -> State { State(mamba: MambaState(config: config), lastTime: nil) }

@@ -64,20 +64,28 @@ public struct RuleScorer: Sendable {
   }
 }
 
-/// Median of the last `window` scores.
+/// Median of the scores of the last `seconds` of stream time (the present
+/// one included): defined in seconds so that a rule means the same at any
+/// frame rate. The default, 0.75 s, is three frames at the embedded model's
+/// 4 fps; at 2 fps it is two frames (their mean), at 8 fps six. Memory is
+/// bounded by the camera's rate (at most 30 fps) times the window.
 public struct ScoreSmoother: Sendable {
-  public let window: Int
-  private var recent: [Double] = []
+  public static let defaultSeconds = 0.75
+  public let seconds: Double
+  private var recent: [(time: Double, score: Double)] = []
 
-  public init(window: Int = 3) {
-    precondition(window >= 1)
-    self.window = window
+  public init(seconds: Double = ScoreSmoother.defaultSeconds) {
+    precondition(seconds > 0)
+    self.seconds = seconds
   }
 
-  public mutating func add(_ score: Double) -> Double {
-    recent.append(score)
-    if recent.count > window { recent.removeFirst() }
-    let sorted = recent.sorted()
+  /// The smoothed score at stream time `time` (non-decreasing from call to call).
+  public mutating func add(_ score: Double, time: Double) -> Double {
+    recent.append((time, score))
+    // A hair of slack: timestamps in a 90 kHz clock are not exact multiples of the frame interval.
+    recent.removeAll { time - $0.time >= seconds - 1e-6 }
+    if recent.isEmpty { recent.append((time, score)) }
+    let sorted = recent.map(\.score).sorted()
     return sorted.count % 2 == 1
       ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
   }

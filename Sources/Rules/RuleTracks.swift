@@ -31,8 +31,8 @@ public struct RuleTracks<Snapshot: Sendable>: Sendable {
 
   private struct Track: Sendable {
     var rule: Rule
-    var smoother = ScoreSmoother(window: 3)
-    var beforeSmoother = ScoreSmoother(window: 3)
+    var smoother = ScoreSmoother()
+    var beforeSmoother = ScoreSmoother()
     var gate: TransitionGate
     var tracker: EpisodeTracker<Snapshot>
 
@@ -80,11 +80,11 @@ public struct RuleTracks<Snapshot: Sendable>: Sendable {
       let horizon = Rule.horizons.firstIndex(of: rule.horizon) ?? 1
       let embedding = rolling[min(horizon, rolling.count - 1)]
       let raw = scorer.present.score(embedding)
-      let smoothed = track.smoother.add(raw)
+      let smoothed = track.smoother.add(raw, time: time)
       var gate: (mayOpen: Bool, beforeHeld: Double?) = (true, nil)
       var before: Double?
       if rule.isTransition, let beforeScorer = scorer.before {
-        let held = track.beforeSmoother.add(beforeScorer.score(embedding))
+        let held = track.beforeSmoother.add(beforeScorer.score(embedding), time: time)
         before = held
         gate = track.gate.observe(
           time: time, beforeHolds: held >= rule.effectiveBeforeThreshold, matches: smoothed >= rule.threshold)

@@ -9,7 +9,7 @@ struct ReplayCommand: ParsableCommand {
     abstract:
       "Score rules over a clip (or a live stream for --seconds): timeline, sparkline and the alerts it would send.",
     discussion: """
-      Runs exactly the daemon's per-frame path (2 fps sampling, CLIP, temporal model,
+      Runs exactly the daemon's per-frame path (sampling, CLIP, temporal model,
       calibration, episodes) over FILE and prints each rule's calibrated score
       over time, a sparkline, and the episodes (new/end) it would have produced.
       Use it to choose a rule's threshold before adding it.
@@ -54,8 +54,11 @@ struct ReplayCommand: ParsableCommand {
     help: "What CLIP computes in: auto (int8 where this CPU runs it and its accuracy check passes), fp32 or int8.")
   var precision: Configuration.ModelPrecision = .auto
 
-  @Option(help: "Frames per second to score.")
-  var fps = 2.0
+  @Option(
+    help:
+      "Frames per second to score; default: the temporal model's rate, as a camera without fps (4 for the embedded model, 2 with the training-free pooling)."
+  )
+  var fps: Double?
 
   @Flag(help: "Skip frames the motion gate rejects, as the daemon does by default.")
   var motion = false
@@ -88,7 +91,9 @@ struct ReplayCommand: ParsableCommand {
       try Engine(clipDirectory: model, temporalFile: temporal, precision: precision, log: logLine)
     }
     var replay = Replay()
+    if let fps, !(fps > 0 && fps <= 30) { throw ValidationError("--fps must be above 0 and at most 30") }
     replay.fps = fps
+    replay.log = { logLine("replay: \($0)") }
     replay.motionGate = motion
     replay.seconds = seconds
     let bar = ProgressBar(label: URL(fileURLWithPath: file).lastPathComponent)

@@ -9,7 +9,8 @@ import Testing
     let path = Repository.root.appendingPathComponent("systemd/monitor.toml").path
     let config = try Configuration(contentsOf: path)
     #expect(config.cameras.map(\.name) == ["driveway", "front-door"])
-    #expect(config.cameras[0].fps == 2 && config.cameras[0].transport == .tcp && config.cameras[0].motion)
+    #expect(config.cameras[0].fps == nil && config.cameras[0].transport == .tcp && config.cameras[0].motion)
+    #expect(config.cameras[1].fps == nil)
     #expect(config.clipModel == nil && config.temporalModel == nil && config.precision == .auto)
     #expect(config.mqtt.qos == 1 && config.mqtt.port == 1883 && config.rulesDirectory == "/etc/monitor/rules.d")
   }

@@ -27,6 +27,20 @@ import Testing
     #expect(engine.takeProblems().isEmpty)
   }
 
+  /// A camera without `fps` samples at the temporal model's rate; a rate
+  /// the trained adapter never saw is a warning naming both.
+  @Test func cameraRateDefaultsToTheTemporalModelsAndOthersAreWarnedAbout() throws {
+    let embedded = try Engine(clipDirectory: nil, temporalFile: nil)
+    #expect(embedded.nominalRate == 4)
+    #expect(embedded.rateWarning(camera: "hall", fps: 4) == nil)
+    #expect(
+      embedded.rateWarning(camera: "hall", fps: 2)
+        == "camera 'hall': fps 2 is outside the rates the temporal model was trained at (4 fps): its scores may be off; "
+        + "leave fps out to sample at 4 fps")
+    let pooling = try Engine(clipDirectory: DaemonTests.model, temporalFile: nil)
+    #expect(pooling.nominalRate == 2 && pooling.rateWarning(camera: "hall", fps: 0.5) == nil)
+  }
+
   @Test func scorerIsCachedUntilTheTextChanges() throws {
     let engine = try Engine(clipDirectory: DaemonTests.model, temporalFile: nil)
     var rule = Rule(id: "cached", text: ["a dog"])

@@ -20,8 +20,26 @@ import Testing
   }
 
   @Test func medianSmootherDropsSingleSpikes() {
-    var smoother = ScoreSmoother(window: 3)
-    let out = [0.1, 0.9, 0.1, 0.1, 0.8, 0.8].map { smoother.add($0) }
+    var smoother = ScoreSmoother()
+    // 4 fps: the window holds three frames.
+    let scores = [0.1, 0.9, 0.1, 0.1, 0.8, 0.8]
+    let out = scores.enumerated().map { smoother.add($1, time: Double($0) * 0.25) }
     #expect(out == [0.1, 0.5, 0.1, 0.1, 0.1, 0.8])
+  }
+
+  /// The window is seconds, not frames: at 8 fps a spike of two frames is
+  /// still dropped (six frames in the window); at 2 fps it holds two frames.
+  @Test func medianSmootherWindowIsInSeconds() {
+    var fast = ScoreSmoother()
+    let burst = [0.1, 0.1, 0.1, 0.1, 0.9, 0.9, 0.1, 0.1]
+    let out = burst.enumerated().map { fast.add($1, time: 10 + Double($0) * 0.125) }
+    #expect(out.allSatisfy { $0 <= 0.5 }, "\(out)")
+    var slow = ScoreSmoother()
+    #expect([0.2, 0.6, 1.0].enumerated().map { slow.add($1, time: Double($0) * 0.5) } == [0.2, 0.4, 0.8])
+    // Jittered timestamps (a 90 kHz clock) do not let a fourth frame in at 4 fps.
+    var jittered = ScoreSmoother()
+    let times = [0.0, 0.2500111, 0.4999889, 0.7500111]
+    let values = zip([0.9, 0.1, 0.1, 0.1], times).map { jittered.add($0, time: $1) }
+    #expect(values.last == 0.1)
   }
 }

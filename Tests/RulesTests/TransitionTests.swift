@@ -4,7 +4,7 @@ import Testing
 
 /// Transition rules on a 3-d world where each axis is one state: standing
 /// (1, 0, 0), lying on the floor (0, 1, 0), an empty room (0, 0, 1). "falls"
-/// is lying with standing before; one frame per second.
+/// is lying with standing before; four frames per second.
 struct TransitionTests {
   static let standing: [Float] = [1, 0, 0]
   static let lying: [Float] = [0, 1, 0]
@@ -22,13 +22,13 @@ struct TransitionTests {
   static let scorer = RuleScorer(
     positives: [lying], before: [standing], negatives: [], backgrounds: [empty], logitScale: 100)
 
-  /// The episodes `frames` open (one frame per second from t = 0).
+  /// The episodes `frames` open (four frames per second from t = 0).
   static func episodes(_ frames: [[Float]], rule: Rule = falls()) -> [EpisodeTracker<Int>.Episode] {
     var tracks = RuleTracks<Int>(camera: "hall")
     var opened: [EpisodeTracker<Int>.Episode] = []
-    for (second, embedding) in frames.enumerated() {
+    for (index, embedding) in frames.enumerated() {
       let step = tracks.observe(
-        rolling: [embedding], time: Double(second), snapshot: second, rules: [rule], scorer: { _ in scorer })
+        rolling: [embedding], time: Double(index) * 0.25, snapshot: index, rules: [rule], scorer: { _ in scorer })
       for (_, action) in step.actions {
         if case .new(let episode) = action { opened.append(episode) }
       }
@@ -57,7 +57,8 @@ struct TransitionTests {
   }
 
   @Test func standingLongerAgoThanWithinOpensNothing() {
-    let frames = Self.repeated(Self.standing, 3) + Self.repeated(Self.empty, 6) + Self.repeated(Self.lying, 6)
+    // Standing ends 4 s before lying begins.
+    let frames = Self.repeated(Self.standing, 3) + Self.repeated(Self.empty, 16) + Self.repeated(Self.lying, 6)
     #expect(Self.episodes(frames, rule: Self.falls(within: 3)).isEmpty)
     #expect(Self.episodes(frames, rule: Self.falls(within: 10)).count == 1)
   }
@@ -75,7 +76,8 @@ struct TransitionTests {
 
   @Test func eachFallIsOneEpisode() {
     let fall = Self.repeated(Self.standing, 4) + Self.repeated(Self.lying, 6)
-    #expect(Self.episodes(fall + Self.repeated(Self.empty, 4) + fall).count == 2)
+    // Three seconds empty: the first episode ends (2 s below the threshold) before the second fall.
+    #expect(Self.episodes(fall + Self.repeated(Self.empty, 12) + fall).count == 2)
   }
 
   @Test func theGateIgnoresBeforeAtTheMatchsOwnFrame() {

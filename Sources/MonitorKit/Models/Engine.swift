@@ -89,6 +89,25 @@ public final class Engine: @unchecked Sendable {
     examples = ExamplePictures(geometry: clip.geometry)
   }
 
+  /// Frames per second a camera without `fps` samples at: the trained
+  /// adapter's rate, else the training-free pooling's.
+  public var nominalRate: Double { adapter.map { 1 / $0.nominalInterval } ?? Self.poolingRate }
+  public static let poolingRate = 2.0
+
+  /// A line for the log when `fps` is outside the rates the adapter was
+  /// trained on (the pooling takes any rate); nil when it is not.
+  public func rateWarning(camera: String, fps: Double) -> String? {
+    guard let adapter, !adapter.trainedIntervals.contains(1 / fps) else { return nil }
+    func rate(_ interval: Double) -> String { String(format: "%g", 1 / interval) }
+    let trained = adapter.trainedIntervals
+    let range =
+      trained.lowerBound == trained.upperBound
+      ? rate(trained.lowerBound) : "\(rate(trained.upperBound))–\(rate(trained.lowerBound))"
+    return
+      "camera '\(camera)': fps \(String(format: "%g", fps)) is outside the rates the temporal model was trained at "
+      + "(\(range) fps): its scores may be off; leave fps out to sample at \(String(format: "%g", nominalRate)) fps"
+  }
+
   public var imageSize: Int { clip.config.imageSize }
   /// The geometry camera pictures are converted with (the CLIP checkpoint's).
   public var geometry: PictureGeometry { clip.geometry }

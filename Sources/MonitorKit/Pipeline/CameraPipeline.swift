@@ -45,7 +45,9 @@ public final class CameraPipeline: @unchecked Sendable {
     options.geometry = engine.geometry
     // Alert snapshots show the camera's view, not the model's square crop.
     if snapshots { options.snapshot = PictureGeometry(size: Self.snapshotSide, resize: .fit) }
-    options.sampleRate = settings.fps
+    let rate = settings.fps ?? engine.nominalRate
+    if let warning = engine.rateWarning(camera: id.name, fps: rate) { log(warning) }
+    options.sampleRate = rate
     options.rtspTransport = settings.transport
     options.loop = settings.loop
     options.realtime = realtime

@@ -25,11 +25,14 @@ public struct Replay: Sendable {
     public var frames: Int
   }
 
-  public var fps: Double = 2
+  /// nil: the temporal model's own rate (`Engine.nominalRate`).
+  public var fps: Double?
   public var motionGate = false
   public var camera = "replay"
   /// Live sources (RTSP, v4l2): stop after this many seconds (required for them).
   public var seconds: Double?
+  /// Where the camera's log lines go (a rate the temporal model was not trained at, a reconnect).
+  public var log: @Sendable (String) -> Void = { _ in }
 
   public init() {}
 
@@ -42,7 +45,7 @@ public struct Replay: Sendable {
     settings.motion = motionGate
     let pipeline = try CameraPipeline(
       id: CameraID(index: 0, name: camera), settings: settings, engine: engine, realtime: false, stallTimeout: 30,
-      log: { _ in })
+      log: log)
     if pipeline.isLive {
       guard let seconds else {
         throw VideoError(

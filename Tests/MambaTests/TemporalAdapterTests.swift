@@ -26,6 +26,35 @@ import Testing
     #expect(maxAbsDifference(out, io.output) <= 1e-4)
   }
 
+  /// Frames at irregular times (jitter, twice and half the rate, dropped
+  /// frames, gaps that clear the conv window): the daemon's continuous-time
+  /// step equals the PyTorch one the adapter trainer trains
+  /// (tools/temporal/continuous_mamba.py, itself equal to mambapy at the
+  /// nominal rate).
+  @Test func irregularFramesMatchTheContinuousTimeReference() throws {
+    var adapter = try TemporalAdapter(file: try MambaFixtures.weights("adapter"))
+    let file = try SafeTensors(
+      path: MambaFixtures.directory.appendingPathComponent("adapter_irregular.io.safetensors").path)
+    let input = try file.tensor("input").scalars
+    let times = try file.tensor("times").scalars
+    let expected = try file.tensor("output").scalars
+    #expect(file.metadata["nominal_interval"] == "0.5" && adapter.nominalInterval == 0.5)
+    let d = adapter.config.dModel
+    var state = adapter.makeState()
+    var out = [Float](repeating: 0, count: input.count)
+    input.withUnsafeBufferPointer { e in
+      out.withUnsafeMutableBufferPointer { r in
+        for (t, time) in times.enumerated() {
+          adapter.step(e.baseAddress! + t * d, time: Double(time), state: &state, into: r.baseAddress! + t * d)
+        }
+      }
+    }
+    #expect(maxAbsDifference(out, expected) <= 1e-4)
+    // The times matter: the same frames at the nominal rate give another output.
+    let io = try MambaFixtures.io("adapter")
+    #expect(maxAbsDifference(io.output, expected) > 1e-2)
+  }
+
   @Test func untrainedAdapterReturnsItsInputExactly() {
     var adapter = TemporalAdapter(untrained: MambaConfig(dModel: 24, dState: 16, expand: 1), seed: 3)
     var state = adapter.makeState()

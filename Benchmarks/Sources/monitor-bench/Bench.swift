@@ -9,5 +9,6 @@ struct Bench: ParsableCommand {
     abstract: "Measure monitor's engines; run through Benchmarks/bench-* to compare with peers.",
     subcommands: [
       VideoBench.self, MambaBench.self, CLIPBench.self, PipelineBench.self, SyntheticEval.self, TransitionEval.self,
+      AdapterTrace.self,
     ])
 }

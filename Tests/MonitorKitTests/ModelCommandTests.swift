@@ -1,0 +1,43 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `monitor model` through the real binary, as an operator runs it before
+/// pointing `[model] clip` at a directory.
+@Suite struct ModelCommandTests {
+  private func monitor(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    let child = try ChildProcess(try Executables.path("monitor"), arguments)
+    child.process.waitUntilExit()
+    return (child.process.terminationStatus, child.log)
+  }
+
+  @Test func describesTheEmbeddedModelAndTimesIt() throws {
+    let run = try monitor(["model", "--seconds", "0.2", "--json"])
+    #expect(run.status == 0, "\(run.output)")
+    let json = try #require(run.output.firstIndex(of: "{").map { String(run.output[$0...]) })
+    let report = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    #expect(report["embedding_width"] as? Int == 64 && report["image_size"] as? Int == 64)
+    #expect((report["temporal_verdict"] as? String)?.hasPrefix("matches (width 64") == true)
+    #expect(report["camera_rate"] as? Double == 4)
+    let speeds = try #require(report["speeds"] as? [[String: Any]])
+    #expect(!speeds.isEmpty && speeds.allSatisfy { ($0["milliseconds_per_frame"] as? Double ?? 0) > 0 })
+    #expect((report["image_parameters"] as? Int ?? 0) > 100_000)
+  }
+
+  @Test func aTemporalFileOfAnotherWidthIsNamed() throws {
+    let run = try monitor([
+      "model", Repository.root.appendingPathComponent("Tests/Fixtures/clip/models/tiny-quickgelu").path, "--temporal",
+      Repository.root.appendingPathComponent("models/synthetic/temporal.safetensors").path, "--seconds", "0",
+    ])
+    #expect(run.status == 0, "\(run.output)")
+    #expect(run.output.contains("does not match: its width is 64, the model's embeddings are"), "\(run.output)")
+  }
+
+  @Test func anUnusableDirectoryIsOneLineNamingTheFile() throws {
+    let directory = try Repository.temporaryDirectory("model-command")
+    try Data("{}".utf8).write(to: directory.appendingPathComponent("config.json"))
+    let run = try monitor(["model", directory.path, "--seconds", "0"])
+    #expect(run.status != 0)
+    #expect(run.output.contains("\(directory.path)/model.safetensors: missing or unreadable"), "\(run.output)")
+  }
+}

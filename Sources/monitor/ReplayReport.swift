@@ -45,7 +45,7 @@ enum ReplayReport {
     let episodes = result.events.filter { $0.kind != .update }
     lines.append(episodes.isEmpty ? "no episodes" : "episodes:")
     for event in episodes { lines.append("  \(event.summary)") }
-    lines.append("\(result.frames) frames scored, \(result.steps.count) embedded")
+    lines.append("\(result.frames) frames scored, \(result.embedded) embedded (still frames reuse the last embedding)")
     return lines.joined(separator: "\n")
   }
 

@@ -30,7 +30,7 @@ public final class CameraPipeline: @unchecked Sendable {
   /// Stream time of the last sampled frame (reader thread).
   public private(set) var lastSampledTime = 0.0
   // Any thread.
-  private let counters = Mutex((embedded: 0, latency: LatencySamples()))
+  private let counters = Mutex((embedded: 0, still: 0, latency: LatencySamples()))
 
   /// `realtime`: pace a file camera to its timestamps (the daemon); replay reads as fast as it can.
   /// `snapshots`: frames carry the camera's view for alert snapshots (the daemon; replay shows none).
@@ -67,15 +67,14 @@ public final class CameraPipeline: @unchecked Sendable {
 
   // MARK: Reader half
 
-  /// The next frame that passes the motion gate; nil at the end of a file or
+  /// The next sampled frame and whether the motion gate found it still
+  /// (nothing changed: it need not be embedded); nil at the end of a file or
   /// once stopped. Throws what the source throws (a file that cannot be read).
-  public func nextFrame() throws(VideoError) -> Frame? {
-    while let frame = try source.nextFrame() {
-      sampled += 1
-      lastSampledTime = frame.pts
-      if !settings.motion || gate.evaluate(frame).passed { return frame }
-    }
-    return nil
+  public func nextFrame() throws(VideoError) -> (frame: Frame, still: Bool)? {
+    guard let frame = try source.nextFrame() else { return nil }
+    sampled += 1
+    lastSampledTime = frame.pts
+    return (frame, settings.motion && !gate.evaluate(frame).passed)
   }
 
   /// The reader thread's loop: frames into `queue` until stopped or the file
@@ -84,9 +83,9 @@ public final class CameraPipeline: @unchecked Sendable {
   public func read(into queue: FrameQueue) {
     while !stopped.withLock({ $0 }) {
       do {
-        while let frame = try nextFrame() {
+        while let (frame, still) = try nextFrame() {
           backoff.frameReceived(at: Self.now)
-          queue.push(.init(camera: id, frame: frame))
+          queue.push(.init(camera: id, frame: frame, still: still))
         }
         return
       } catch {
@@ -111,15 +110,22 @@ public final class CameraPipeline: @unchecked Sendable {
 
   // MARK: Inference half
 
-  /// One embedded frame: advances the temporal state, scores the rules that
-  /// apply to this camera, and returns the events and scores it causes.
+  /// The embedding a still frame steps with: the last one computed (nil before the first).
+  public private(set) var lastEmbedding: [Float]?
+
+  /// One frame and its embedding (for a still frame, `lastEmbedding`):
+  /// advances the temporal state, scores the rules that apply to this
+  /// camera, and returns the events and scores it causes. Still frames keep
+  /// the temporal model at the camera's rate (a trained adapter expects its
+  /// frames at that rate) and time flowing for the rules, at no CLIP cost.
   public func step(
-    frame: Frame, embedding: [Float], rules: [Rule], engine: Engine
+    frame: Frame, embedding: [Float], still: Bool = false, rules: [Rule], engine: Engine
   ) -> (events: [PendingEvent], scores: [CameraState.Score]) {
     lastTime = frame.pts
+    lastEmbedding = embedding
     let result = state.process(frame: frame, embedding: embedding, rules: rules, engine: engine)
     counters.withLock {
-      $0.embedded += 1
+      if still { $0.still += 1 } else { $0.embedded += 1 }
       $0.latency.add(since: frame.decodedAt)
     }
     return result

@@ -9,10 +9,14 @@ public final class FrameQueue: @unchecked Sendable {
   public struct Item: Sendable {
     public var camera: CameraID
     public var frame: Frame
+    /// The motion gate found nothing changed: the worker steps the camera's
+    /// temporal model and rules with its last embedding instead of embedding it.
+    public var still: Bool
 
-    public init(camera: CameraID, frame: Frame) {
+    public init(camera: CameraID, frame: Frame, still: Bool = false) {
       self.camera = camera
       self.frame = frame
+      self.still = still
     }
   }
 

@@ -57,11 +57,14 @@ final class InferenceWorker: @unchecked Sendable {
     while let batch = queue.popBatch(maximum: min(8, max(1, pipelines.count))) {
       heartbeat.withLock { $0 = Date() }
       if batch.isEmpty { continue }
-      let embeddings = engine.embed(batch.map(\.frame))
+      // Still frames reuse their camera's last embedding; only the others go through CLIP.
+      let reused = batch.map { $0.still ? pipelines[$0.camera.index].lastEmbedding : nil }
+      var fresh = engine.embed(zip(batch, reused).filter { $1 == nil }.map(\.0.frame)).makeIterator()
       let current = rules.get()
-      for (item, embedding) in zip(batch, embeddings) {
+      for (item, last) in zip(batch, reused) {
+        guard let embedding = last ?? fresh.next() else { continue }
         let (events, _) = pipelines[item.camera.index].step(
-          frame: item.frame, embedding: embedding, rules: current, engine: engine)
+          frame: item.frame, embedding: embedding, still: last != nil, rules: current, engine: engine)
         delivery.enqueue(events)
       }
       for problem in engine.takeProblems() { log(problem) }

@@ -21,8 +21,10 @@ public struct Replay: Sendable {
     public var rules: [Rule]
     public var steps: [Step]
     public var events: [AlertEvent]
-    /// Frames the sampler delivered (the motion gate may have skipped some).
+    /// Frames the sampler delivered.
     public var frames: Int
+    /// Of those, frames CLIP embedded (the motion gate's still frames reuse the last embedding).
+    public var embedded: Int = 0
   }
 
   /// nil: the temporal model's own rate (`Engine.nominalRate`).
@@ -54,10 +56,13 @@ public struct Replay: Sendable {
       DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { pipeline.stop() }
     }
     var result = Result(rules: rules, steps: [], events: [], frames: 0)
-    while let frame = try pipeline.nextFrame() {
+    while let (frame, still) = try pipeline.nextFrame() {
       progress(frame.pts)
+      // As the daemon: a still frame steps with the last embedding.
+      let reused = still ? pipeline.lastEmbedding : nil
       let (events, scores) = pipeline.step(
-        frame: frame, embedding: engine.embed([frame])[0], rules: rules, engine: engine)
+        frame: frame, embedding: reused ?? engine.embed([frame])[0], still: reused != nil, rules: rules,
+        engine: engine)
       result.events += events.map(\.event)
       let ruleScores = rules.map { rule in scores.first { $0.rule == rule.id } }
       result.steps.append(
@@ -65,6 +70,7 @@ public struct Replay: Sendable {
     }
     result.events += pipeline.finish(time: pipeline.lastSampledTime, engine: engine).map(\.event)
     result.frames = pipeline.sampled
+    result.embedded = pipeline.embedded
     return result
   }
 }

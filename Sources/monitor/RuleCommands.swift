@@ -232,6 +232,12 @@ struct CheckConfig: ParsableCommand {
     for problem in contents.problems { logLine("\(problem)") }
     let findings = Preflight.check(configuration, file: config, rules: contents.rules)
     for finding in findings { logLine("\(finding)") }
+    // What the daemon would log when the camera starts: a rate the temporal model was not trained at.
+    for camera in configuration.cameras where camera.enabled {
+      if let warning = engine.rateWarning(camera: camera.name, fps: camera.fps ?? engine.nominalRate) {
+        logLine("\(config): warning: \(warning)")
+      }
+    }
     let errors = contents.problems.count + findings.filter(\.isError).count
     guard errors == 0 else {
       logLine("\(config): \(errors) problem(s)")

@@ -106,4 +106,32 @@ import Testing
       result.output.contains("1 rule(s)")
         && result.output.contains("bad.toml:3: unknown key 'cooldwn' (did you mean 'cooldown'?)"))
   }
+
+  /// A camera rate the embedded adapter was not trained at is a warning
+  /// (the daemon would log it at start); a camera without fps is not.
+  @Test func checkConfigWarnsAboutACameraRateTheTemporalModelNeverSaw() throws {
+    let directory = try Repository.temporaryDirectory("check-config")
+    let video = Repository.root.appendingPathComponent("models/synthetic/demo/camera.mp4").path
+    let config = directory.appendingPathComponent("monitor.toml").path
+    try FileManager.default.createDirectory(
+      at: directory.appendingPathComponent("rules"), withIntermediateDirectories: true)
+    try """
+    rules_dir = "\(directory.path)/rules"
+    state_dir = "\(directory.path)/state"
+    [[cameras]]
+    name = "slow"
+    url = "\(video)"
+    fps = 2
+    [[cameras]]
+    name = "default"
+    url = "\(video)"
+    """.write(toFile: config, atomically: true, encoding: .utf8)
+    let result = try monitor(["check-config", config])
+    #expect(result.status == 0, "\(result.output)")
+    #expect(
+      result.output.contains(
+        "warning: camera 'slow': fps 2 is outside the rates the temporal model was trained at (4 fps)"),
+      "\(result.output)")
+    #expect(!result.output.contains("camera 'default': fps"))
+  }
 }

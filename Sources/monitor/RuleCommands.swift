@@ -161,8 +161,13 @@ struct ListRules: ParsableCommand {
     let store = try location.store()
     let contents = store.load()
     let rows = contents.rules.map { rule in
-      [
-        rule.id, rule.text.joined(separator: " | "), rule.cameras.isEmpty ? "all" : rule.cameras.joined(separator: ","),
+      // A transition shows what held before: "a person standing → (3 s) a person lying on the floor".
+      let before =
+        rule.isTransition
+        ? rule.before.joined(separator: " | ") + " → (\(String(format: "%g", rule.within)) s) " : ""
+      return [
+        rule.id, before + rule.text.joined(separator: " | "),
+        rule.cameras.isEmpty ? "all" : rule.cameras.joined(separator: ","),
         String(rule.threshold), rule.enabled ? "yes" : "no",
       ]
     }

@@ -53,6 +53,9 @@ import Testing
     let written = try String(contentsOfFile: directory + "/falls.toml", encoding: .utf8)
     #expect(
       written.contains("before = [\"a person standing\"]\nwithin = 2.5\nbefore_threshold = 0.7"), "\(written)")
+    let listed = try monitor(["rules", "--rules-dir", directory])
+    #expect(
+      listed.output.contains("falls  a person standing → (2.5 s) a person lying on the floor"), "\(listed.output)")
     let orphan = try monitor(["add-rule", "a dog", "--within", "3", "--rules-dir", directory])
     #expect(orphan.status != 0 && orphan.output.contains("--within and --before-threshold need --before"))
     let zero = try monitor(["add-rule", "a dog", "--before", "a cat", "--within", "0", "--rules-dir", directory])

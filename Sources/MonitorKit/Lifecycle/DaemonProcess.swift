@@ -40,6 +40,12 @@ public struct DaemonProcess {
 
   /// Runs until stopped; every log line goes through `logger`.
   public func run(logger: Logger) async throws {
+    // SIGHUP's default action ends the process. The reload service traps it
+    // only once the group runs, after the model and the rules are loaded;
+    // a reload asked for in between (`systemctl reload` during a slow start,
+    // a deploy script) killed the daemon. Ignored until then: the rules it
+    // would reload are read at start anyway, and the watcher sees later edits.
+    signal(SIGHUP, SIG_IGN)
     let log: @Sendable (String) -> Void = { logger.info("\($0)") }
     var sinks: [any AlertSink] = [LogSink(log: log)]
     if let eventsFile { sinks.append(try JSONLinesSink(path: eventsFile, log: log)) }

@@ -24,7 +24,7 @@ public struct TemporalAdapter: Sendable {
   public let layerNormEps: Float
   public let nominalInterval: Double
   /// Seconds between frames the adapter was trained on (cameras outside it get a warning).
-  public var trainedIntervals: ClosedRange<Double>
+  public private(set) var trainedIntervals: ClosedRange<Double>
   private var scratch: [Float]  // normed (dModel) | mixed (dModel)
 
   public var config: MambaConfig { block.config }

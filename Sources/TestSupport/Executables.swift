@@ -12,4 +12,13 @@ public enum Executables {
     if FileManager.default.isExecutableFile(atPath: fallback) { return fallback }
     throw TestFailure("executable '\(name)' not found near \(bundleDirectory.path); run `swift build` first")
   }
+
+  /// Runs `monitor` with `arguments` to the end, as an operator types a command: its exit status and output.
+  public static func monitor(_ arguments: [String], environment: [String: String]? = nil) throws -> (
+    status: Int32, output: String
+  ) {
+    let child = try ChildProcess(try path("monitor"), arguments, environment: environment)
+    child.process.waitUntilExit()
+    return (child.process.terminationStatus, child.log)
+  }
 }

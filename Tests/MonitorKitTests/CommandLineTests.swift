@@ -5,14 +5,6 @@ import Testing
 /// Numeric options an operator can mistype (L5): each refused with its
 /// range instead of trapping (NaN, 1e300), spinning (0) or hanging (100,000 threads).
 @Suite struct CommandLineTests {
-  private func monitor(_ arguments: [String], environment: [String: String]? = nil) throws -> (
-    status: Int32, output: String
-  ) {
-    let child = try ChildProcess(try Executables.path("monitor"), arguments, environment: environment)
-    child.process.waitUntilExit()
-    return (child.process.terminationStatus, child.log)
-  }
-
   @Test(arguments: [
     (["run", "--stats-interval", "0"], "--stats-interval must be 1…86400 seconds, got 0.0"),
     (["run", "--stats-interval", "nan"], "--stats-interval must be 1…86400 seconds, got nan"),
@@ -24,7 +16,7 @@ import Testing
     ),
   ])
   func l5NumericOptionsAreRefusedWithTheirRange(arguments: [String], message: String) throws {
-    let result = try monitor(arguments)
+    let result = try Executables.monitor(arguments)
     #expect(result.status != 0 && result.output.contains(message), "\(result.output)")
   }
 
@@ -47,7 +39,7 @@ import Testing
     name = "door"
     url = "/nonexistent/door.mp4"
     """.write(toFile: config, atomically: true, encoding: .utf8)
-    let result = try monitor(["check-config", config])
+    let result = try Executables.monitor(["check-config", config])
     #expect(result.status == 1)
     for expected in [
       "\(notADirectory): state_dir is not a directory",
@@ -72,12 +64,12 @@ import Testing
     try FileManager.default.createDirectory(atPath: leftover, withIntermediateDirectories: true)
     var environment = ProcessInfo.processInfo.environment
     environment["TMPDIR"] = temporary
-    let added = try monitor(["add-rule", "a car arrives", "--config", config], environment: environment)
+    let added = try Executables.monitor(["add-rule", "a car arrives", "--config", config], environment: environment)
     #expect(added.status == 0, "\(added.output)")
     #expect(try FileManager.default.contentsOfDirectory(atPath: temporary).isEmpty)
     let missing = directory.appendingPathComponent("no/such/tmp").path
     environment["TMPDIR"] = missing
-    let again = try monitor(["add-rule", "a dog barks", "--config", config], environment: environment)
+    let again = try Executables.monitor(["add-rule", "a dog barks", "--config", config], environment: environment)
     #expect(again.status == 0, "\(again.output)")
     #expect(!FileManager.default.fileExists(atPath: missing))
   }

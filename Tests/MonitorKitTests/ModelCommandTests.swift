@@ -5,14 +5,8 @@ import Testing
 /// `monitor model` through the real binary, as an operator runs it before
 /// pointing `[model] clip` at a directory.
 @Suite struct ModelCommandTests {
-  private func monitor(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let child = try ChildProcess(try Executables.path("monitor"), arguments)
-    child.process.waitUntilExit()
-    return (child.process.terminationStatus, child.log)
-  }
-
   @Test func describesTheEmbeddedModelAndTimesIt() throws {
-    let run = try monitor(["model", "--seconds", "0.2", "--json"])
+    let run = try Executables.monitor(["model", "--seconds", "0.2", "--json"])
     #expect(run.status == 0, "\(run.output)")
     let json = try #require(run.output.firstIndex(of: "{").map { String(run.output[$0...]) })
     let report = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
@@ -25,7 +19,7 @@ import Testing
   }
 
   @Test func aTemporalFileOfAnotherWidthIsNamed() throws {
-    let run = try monitor([
+    let run = try Executables.monitor([
       "model", Repository.root.appendingPathComponent("Tests/Fixtures/clip/models/tiny-quickgelu").path, "--temporal",
       Repository.root.appendingPathComponent("models/synthetic/temporal.safetensors").path, "--seconds", "0",
     ])
@@ -36,7 +30,7 @@ import Testing
   @Test func anUnusableDirectoryIsOneLineNamingTheFile() throws {
     let directory = try Repository.temporaryDirectory("model-command")
     try Data("{}".utf8).write(to: directory.appendingPathComponent("config.json"))
-    let run = try monitor(["model", directory.path, "--seconds", "0"])
+    let run = try Executables.monitor(["model", directory.path, "--seconds", "0"])
     #expect(run.status != 0)
     #expect(run.output.contains("\(directory.path)/model.safetensors: missing or unreadable"), "\(run.output)")
   }

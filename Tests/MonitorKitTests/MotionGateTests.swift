@@ -11,16 +11,6 @@ import Testing
 /// at. Before, still frames were skipped altogether and the embedded model,
 /// trained at 4 fps only, found 10 of the demo's 15 events.
 @Suite struct MotionGateTests {
-  static let demo = Repository.root.appendingPathComponent("models/synthetic/demo/camera.mp4").path
-
-  struct Truth: Decodable {
-    struct Event: Decodable {
-      var start: Double
-      var end: Double
-      var action: String
-    }
-    var events: [Event]
-  }
 
   @Test func theDemoAtDefaultSettingsFindsItsEvents() throws {
     let engine = try Engine(clipDirectory: nil, temporalFile: nil, precision: .fp32)
@@ -28,20 +18,18 @@ import Testing
     replay.fps = nil  // the model's own rate, as a camera without fps
     replay.motionGate = true
     let rules = RuleStore(directory: Repository.root.appendingPathComponent("models/synthetic/rules").path).load().rules
-    let result = try replay.run(url: Self.demo, rules: rules, engine: engine)
+    let result = try replay.run(url: DemoVideo.path, rules: rules, engine: engine)
     // Every sampled frame is scored; only the moving ones went through CLIP.
     #expect(result.steps.count == result.frames && result.frames > 280)
     #expect(result.embedded < result.frames - 20, "\(result.embedded) of \(result.frames) embedded")
-    let truth = try JSONDecoder().decode(
-      Truth.self,
-      from: Data(contentsOf: URL(fileURLWithPath: Self.demo.replacingOccurrences(of: ".mp4", with: ".events.json"))))
+    let truth = try DemoVideo.events()
     let opened = result.events.filter { $0.kind == .new }
-    let found = truth.events.filter { event in
+    let found = truth.filter { event in
       opened.contains {
         $0.rule == event.action.replacingOccurrences(of: " ", with: "-") && $0.startTime >= event.start
           && $0.startTime <= event.end + 2
       }
     }
-    #expect(found.count >= 13, "\(found.count) of \(truth.events.count) found")
+    #expect(found.count >= 13, "\(found.count) of \(truth.count) found")
   }
 }

@@ -8,7 +8,6 @@ import Testing
 
 /// int8 on the embedded model and the load-time choice of a precision.
 @Suite struct PrecisionTests {
-  static let demo = Repository.root.appendingPathComponent("models/synthetic/demo/camera.mp4").path
   static let rules = Repository.root.appendingPathComponent("models/synthetic/rules").path
 
   static func embedded(_ precision: Configuration.ModelPrecision, log: (String) -> Void = { _ in }) throws -> Engine {
@@ -30,7 +29,7 @@ import Testing
     var replay = Replay()
     replay.fps = 4
     func episodes(_ precision: Configuration.ModelPrecision) throws -> [(rule: String, kind: String, time: Double)] {
-      try replay.run(url: Self.demo, rules: rules, engine: try Self.embedded(precision)).events
+      try replay.run(url: DemoVideo.path, rules: rules, engine: try Self.embedded(precision)).events
         .filter { $0.kind != .update }.map { ($0.rule, $0.kind.rawValue, $0.frameTime) }
         .sorted { ($0.rule, $0.kind, $0.time) < ($1.rule, $1.kind, $1.time) }
     }

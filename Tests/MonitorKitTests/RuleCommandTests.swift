@@ -8,44 +8,38 @@ import Testing
 
 /// The rule commands through the real binary, as an operator types them.
 @Suite struct RuleCommandTests {
-  private func monitor(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let child = try ChildProcess(try Executables.path("monitor"), arguments)
-    child.process.waitUntilExit()
-    return (child.process.terminationStatus, child.log)
-  }
-
   @Test func addListDisableEnableRemove() throws {
     let directory = try Repository.temporaryDirectory("rule-cli").path
-    let add = try monitor([
+    let add = try Executables.monitor([
       "add-rule", "A person falls down", "--negative", "a person sits down", "--camera", "hall", "--threshold", "0.6",
       "--horizon", "0.5", "--rules-dir", directory,
     ])
     #expect(add.status == 0 && add.output.contains("added rule 'a-person-falls-down'"))
-    let listed = try monitor(["rules", "--rules-dir", directory])
+    let listed = try Executables.monitor(["rules", "--rules-dir", directory])
     #expect(
       listed.output.contains("a-person-falls-down  A person falls down  hall     0.6        yes"), "\(listed.output)")
-    #expect(try monitor(["disable", "a-person-falls-down", "--rules-dir", directory]).status == 0)
-    #expect(try monitor(["rules", "--rules-dir", directory]).output.contains("0.6        no"))
-    #expect(try monitor(["enable", "a-person-falls-down", "--rules-dir", directory]).status == 0)
-    let duplicate = try monitor(["add-rule", "x", "--id", "a-person-falls-down", "--rules-dir", directory])
+    #expect(try Executables.monitor(["disable", "a-person-falls-down", "--rules-dir", directory]).status == 0)
+    #expect(try Executables.monitor(["rules", "--rules-dir", directory]).output.contains("0.6        no"))
+    #expect(try Executables.monitor(["enable", "a-person-falls-down", "--rules-dir", directory]).status == 0)
+    let duplicate = try Executables.monitor(["add-rule", "x", "--id", "a-person-falls-down", "--rules-dir", directory])
     #expect(duplicate.status != 0 && duplicate.output.contains("a rule with id 'a-person-falls-down' exists"))
-    #expect(try monitor(["remove-rule", "a-person-falls-down", "--rules-dir", directory]).status == 0)
-    let missing = try monitor(["remove-rule", "a-person-falls-down", "--rules-dir", directory])
+    #expect(try Executables.monitor(["remove-rule", "a-person-falls-down", "--rules-dir", directory]).status == 0)
+    let missing = try Executables.monitor(["remove-rule", "a-person-falls-down", "--rules-dir", directory])
     #expect(missing.status != 0 && missing.output.contains("no rule with id 'a-person-falls-down'"))
   }
 
   @Test func invalidRulesAreRefusedWithAReason() throws {
     let directory = try Repository.temporaryDirectory("rule-cli").path
-    let empty = try monitor(["add-rule", "   ", "--rules-dir", directory])
+    let empty = try Executables.monitor(["add-rule", "   ", "--rules-dir", directory])
     #expect(empty.status != 0 && empty.output.contains("the rule text is empty"))
-    let horizon = try monitor(["add-rule", "a dog", "--horizon", "5", "--rules-dir", directory])
+    let horizon = try Executables.monitor(["add-rule", "a dog", "--horizon", "5", "--rules-dir", directory])
     #expect(horizon.status != 0 && horizon.output.contains("horizon must be one of 0.5, 2, 8, 30 seconds"))
     #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
   }
 
   @Test func addRuleWritesATransitionRule() throws {
     let directory = try Repository.temporaryDirectory("rule-cli").path
-    let added = try monitor([
+    let added = try Executables.monitor([
       "add-rule", "a person lying on the floor", "--id", "falls", "--before", "a person standing", "--within", "2.5",
       "--before-threshold", "0.7", "--rules-dir", directory,
     ])
@@ -53,12 +47,14 @@ import Testing
     let written = try String(contentsOfFile: directory + "/falls.toml", encoding: .utf8)
     #expect(
       written.contains("before = [\"a person standing\"]\nwithin = 2.5\nbefore_threshold = 0.7"), "\(written)")
-    let listed = try monitor(["rules", "--rules-dir", directory])
+    let listed = try Executables.monitor(["rules", "--rules-dir", directory])
     #expect(
       listed.output.contains("falls  a person standing → (2.5 s) a person lying on the floor"), "\(listed.output)")
-    let orphan = try monitor(["add-rule", "a dog", "--within", "3", "--rules-dir", directory])
+    let orphan = try Executables.monitor(["add-rule", "a dog", "--within", "3", "--rules-dir", directory])
     #expect(orphan.status != 0 && orphan.output.contains("--within and --before-threshold need --before"))
-    let zero = try monitor(["add-rule", "a dog", "--before", "a cat", "--within", "0", "--rules-dir", directory])
+    let zero = try Executables.monitor([
+      "add-rule", "a dog", "--before", "a cat", "--within", "0", "--rules-dir", directory,
+    ])
     #expect(zero.status != 0 && zero.output.contains("within must be above 0 and at most 3600 seconds"))
   }
 
@@ -70,7 +66,7 @@ import Testing
     #expect(mkfifo(fifo, 0o600) == 0)
     let rules = directory.appendingPathComponent("rules").path
     for image in [fifo, "/dev/zero"] {
-      let added = try monitor(["add-rule", "a dog", "--example-image", image, "--rules-dir", rules])
+      let added = try Executables.monitor(["add-rule", "a dog", "--example-image", image, "--rules-dir", rules])
       #expect(added.status != 0, "\(image)")
       #expect(added.output.contains("\(image): example image: not a regular file (a FIFO, device or directory)"))
     }
@@ -90,7 +86,7 @@ import Testing
     let config = directory.appendingPathComponent("monitor.toml").path
     try "rules_dir = \"\(directory.path)\"\n[model]\nclip = \"\(model.path)\"\n".write(
       toFile: config, atomically: true, encoding: .utf8)
-    let result = try monitor(["check-config", config])
+    let result = try Executables.monitor(["check-config", config])
     #expect(result.status != 0 && result.output.contains("vocab.json: token '<|endoftext|>' has id 999999"))
   }
 
@@ -103,7 +99,7 @@ import Testing
       toFile: rules + "/bad.toml", atomically: true, encoding: .utf8)
     let config = directory.appendingPathComponent("monitor.toml").path
     try "rules_dir = \"\(rules)\"\n".write(toFile: config, atomically: true, encoding: .utf8)
-    let result = try monitor(["check-config", config])
+    let result = try Executables.monitor(["check-config", config])
     #expect(result.status == 1)
     #expect(
       result.output.contains("1 rule(s)")
@@ -129,7 +125,7 @@ import Testing
     name = "default"
     url = "\(video)"
     """.write(toFile: config, atomically: true, encoding: .utf8)
-    let result = try monitor(["check-config", config])
+    let result = try Executables.monitor(["check-config", config])
     #expect(result.status == 0, "\(result.output)")
     #expect(
       result.output.contains(

@@ -11,25 +11,15 @@ import Testing
 /// demo video, with models/synthetic/transitions ("something" after "an empty
 /// scene" for an object coming into view, the reverse for going out of view).
 @Suite struct TransitionReplayTests {
-  static let demo = Repository.root.appendingPathComponent("models/synthetic/demo/camera.mp4").path
   static let model = Repository.root.appendingPathComponent("models/synthetic").path
   static let rulesDirectory = Repository.root.appendingPathComponent("models/synthetic/transitions").path
-
-  struct Truth: Decodable {
-    struct Event: Decodable {
-      var start: Double
-      var end: Double
-      var action: String
-    }
-    var events: [Event]
-  }
 
   static func replay(_ rules: [Rule]) throws -> [AlertEvent] {
     var replay = Replay()
     replay.fps = 4
     let engine = try Engine(clipDirectory: model, temporalFile: nil, precision: .fp32)
     #expect(engine.adapter == nil)
-    return try replay.run(url: demo, rules: rules, engine: engine).events.filter { $0.kind == .new }
+    return try replay.run(url: DemoVideo.path, rules: rules, engine: engine).events.filter { $0.kind == .new }
   }
 
   @Test func objectsComingIntoAndGoingOutOfViewAreFoundWithWhenBeforeHeld() throws {
@@ -40,12 +30,10 @@ import Testing
       let before = try #require(episode.beforeTime, "\(episode.summary)")
       #expect(before < episode.startTime && episode.startTime - before <= 3, "\(episode.summary)")
     }
-    let truth = try JSONDecoder().decode(
-      Truth.self,
-      from: Data(contentsOf: URL(fileURLWithPath: Self.demo.replacingOccurrences(of: ".mp4", with: ".events.json"))))
+    let truth = try DemoVideo.events()
     // A state change cannot tell appearing from entering: "appears" answers both.
     for (rule, actions) in [("appears", ["appears", "enters"]), ("disappears", ["disappears", "leaves"])] {
-      let events = truth.events.filter { actions.contains($0.action) }
+      let events = truth.filter { actions.contains($0.action) }
       let episodes = opened.filter { $0.rule == rule }
       let found = events.filter { event in
         episodes.contains { $0.startTime >= event.start && $0.startTime <= event.end + 2 }
@@ -71,7 +59,8 @@ import Testing
     let child = try ChildProcess(
       try Executables.path("monitor"),
       [
-        "replay", Self.demo, "--model", Self.model, "--rules-dir", Self.rulesDirectory, "--fps", "4", "--precision",
+        "replay", DemoVideo.path, "--model", Self.model, "--rules-dir", Self.rulesDirectory, "--fps", "4",
+        "--precision",
         "fp32",
       ])
     child.process.waitUntilExit()

@@ -118,15 +118,17 @@ struct TransitionEval: ParsableCommand {
     var state = pooling.makeState()
     var tracks = RuleTracks<Int>(camera: "clip")
     var history: [(time: Double, before: Double)] = []
-    var last = 0.0
+    var present = 0.0
     for (embedding, time) in zip(embeddings, times) {
       pooling.step(embedding, time: time, state: &state)
       let step = tracks.observe(rolling: state.pooled, time: time, snapshot: 0, rules: [rule], scorer: { _ in scorer })
       guard let score = step.scores.first, let before = score.before else { continue }
-      let held = history.filter { time - $0.time <= rule.within }.map(\.before).max() ?? 0
-      last = min(score.smoothed, held)
+      present = score.smoothed
       history.append((time, before))
     }
-    return last
+    // Read at the last frame T: `before` at an earlier frame within `within` seconds.
+    guard let end = history.last?.time else { return 0 }
+    let held = history.dropLast().filter { end - $0.time <= rule.within }.map(\.before).max() ?? 0
+    return min(present, held)
   }
 }

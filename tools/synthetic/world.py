@@ -1,7 +1,9 @@
 """The synthetic world: coloured shapes on noisy backgrounds doing actions whose
 meaning depends on frame order ("falls" is "rises" played backwards), with
 captions in several paraphrases. Pure numpy; deterministic for a given
-numpy Generator. Frames are 64x64 RGB (the tiny model's input size), 8 fps.
+numpy Generator. Positions and sizes live in a 64x64 square (the tiny model's
+input size), 8 fps; a scene (ClassicScene here, the randomised looks in
+styles.py) paints them at its own picture size, speed and object scale.
 
 Every order-sensitive action is the exact time reversal of its twin (linear
 motion, linear fades and growth), so the set of frames says nothing about
@@ -116,8 +118,13 @@ class Background:
         return self.image * light, light
 
 
-def shape_mask(shape, cx, cy, r):
-    y, x = np.mgrid[0:SIZE, 0:SIZE].astype(np.float32)
+def shape_mask(shape, cx, cy, r, size=SIZE):
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32)
+    return inside(shape, x, y, cx, cy, r)
+
+
+def inside(shape, x, y, cx, cy, r):
+    """Which of the points (x, y) the shape covers."""
     if shape == "circle":
         return (x - cx) ** 2 + (y - cy) ** 2 <= r * r
     if shape == "square":
@@ -145,6 +152,21 @@ def render(rng, background, objects, progress):
         image = np.roll(image, (dy, dx), axis=(0, 1))
     return np.clip(image, 0, 255).astype(np.uint8)
 
+
+class ClassicScene:
+    """The first renderer (64 px, gradient backgrounds, render above) as a scene
+    (styles.py): objects at their drawn size and speed, stored at CRF 16."""
+
+    size, scale, pace, crf = SIZE, 1.0, 1.0, 16
+
+    def __init__(self, rng):
+        self.background = Background(rng)
+
+    def paint(self, rng, objects):
+        return render(rng, self.background, objects, 0.5)
+
+    def describe(self):
+        return {"family": "classic", "size": SIZE, "crf": self.crf}
 
 
 # An object's state between actions.
@@ -218,10 +240,11 @@ def step(rng, action, state, base_r):
 
 
 class Film:
-    """Frames of one background with objects following keyframed segments."""
+    """Frames of one scene (how the camera looks) with objects following keyframed
+    segments; the scene's pace stretches or shortens every movement."""
 
-    def __init__(self, rng, background):
-        self.rng, self.background, self.frames = rng, background, []
+    def __init__(self, rng, scene):
+        self.rng, self.scene, self.frames = rng, scene, []
         self.states = []  # per frame: (cx, cy, r, alpha) of the first object, zeros when there is none
 
     def hold(self, looks, keys, seconds):
@@ -229,7 +252,7 @@ class Film:
             self.frames.append(self._render(looks, keys))
 
     def move(self, looks, starts, ends, seconds):
-        n = max(2, int(round(seconds * FPS)))
+        n = max(2, int(round(seconds * self.scene.pace * FPS)))
         begin = len(self.frames)
         for i in range(n):
             t = i / (n - 1)
@@ -240,7 +263,7 @@ class Film:
     def _render(self, looks, keys):
         self.states.append(tuple(keys[0]) if keys else (0.0, 0.0, 0.0, 0.0))
         objects = [(shape, colour, *key) for (shape, colour), key in zip(looks, keys)]
-        return render(self.rng, self.background, objects, 0.5)
+        return self.scene.paint(self.rng, objects)
 
 
 def pick_look(rng):
@@ -269,7 +292,7 @@ def pair_clip(rng, split, film):
         other = pick_look(rng)[:2]
         if held_out(colour, shape, action) == (split == "test"):
             break
-    r = SIZES[size] * rng.uniform(0.85, 1.15)
+    r = SIZES[size] * rng.uniform(0.85, 1.15) * film.scene.scale
     cy = rng.uniform(margin(r), SIZE - margin(r))
     near, far, mid = r + 1, SIZE / 2 - r - 1, SIZE / 2
     a, b = (far, near) if action == "approach" else (near, far)
@@ -282,13 +305,12 @@ def pair_clip(rng, split, film):
     return action, size, colour, shape, other, begin, end
 
 
-def make_clip(rng, split):
+def make_clip(rng, split, scene=None):
     """One clip, 2-6 s, captioned by what happened last: usually a single-object
     action after 0-2 earlier actions of the same object (context), sometimes two
     objects approaching or separating, an empty scene, or an action followed by
     a long still stretch ("nothing happens": the heads must also forget)."""
-    background = Background(rng)
-    film = Film(rng, background)
+    film = Film(rng, scene or ClassicScene(rng))
     # The test split is made of held-out single-object actions only.
     kind = rng.random() if split != "test" else 1.0
     if kind < 0.06:
@@ -305,7 +327,7 @@ def make_clip(rng, split):
         colour, shape, size = pick_look(rng)
         if held_out(colour, shape, target) != (split == "test"):
             continue
-        base_r = SIZES[size] * rng.uniform(0.85, 1.15)
+        base_r = SIZES[size] * rng.uniform(0.85, 1.15) * film.scene.scale
         state = random_state(rng, base_r)
         for _ in range(50):
             if target in valid_actions(state, base_r):
@@ -362,21 +384,21 @@ def clip_record(film, action, size, colour, shape, other, text, begin, end):
         "other": other, "caption": text,
         "canonical": canonical_caption(action, colour, shape, other) if colour else text,
         "twin": canonical_caption(twin, colour, shape, other) if twin and colour else None,
-        "action_start": begin, "action_end": end,
+        "action_start": begin, "action_end": end, "style": film.scene.describe(),
     }
 
 
-def long_video(rng, seconds, split):
+def long_video(rng, seconds, split, scene=None):
     """A camera: objects come in, act and go, one after another, with idle
     stretches; returns (frames, events, states), states as in Film. In the
     test split each action is a held-out combination when the object's state
     allows one."""
-    film = Film(rng, Background(rng))
+    film = Film(rng, scene or ClassicScene(rng))
     events = []
     film.hold([], [], rng.uniform(2, 4))
     while len(film.frames) < seconds * FPS:
         colour, shape, size = pick_look(rng)
-        base_r = SIZES[size] * rng.uniform(0.85, 1.15)
+        base_r = SIZES[size] * rng.uniform(0.85, 1.15) * film.scene.scale
         looks, state = [(shape, colour)], State(False, 0, 0, base_r)
         for index in range(rng.integers(3, 6)):
             choices = valid_actions(state, base_r)

@@ -50,14 +50,13 @@ def candidate_caption(action, phrase):
 class Streams:
     """Embedded training camera videos with a per-frame (class, object phrase) label."""
 
-    def __init__(self, rng, count, seconds, embed, ensemble, log, backgrounds=()):
+    def __init__(self, rng, videos, embed, ensemble, log, backgrounds=()):
+        """videos: camera.videos() of the training split; rng names the objects."""
         phrases = object_phrases()
         phrase_index = {p: i for i, p in enumerate(phrases)}
-        log(f"stream training: {count} camera videos of {seconds:.0f} s")
         self.something = phrase_index["something"]
         self.embeddings, self.classes, self.phrases, self.looks, self.visible = [], [], [], [], []
-        for _ in range(count):
-            frames, events, states = world.long_video(rng, seconds, "train")
+        for frames, events, states, _ in videos:
             e = embed(np.stack(frames[::2]))
             named = [phrase_index[world.object_phrase(rng, *ev["look"])] for ev in events]
             classes, objects = self.label(len(e), events, named, self.something)

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Trains monitor's small default model on the synthetic world (tools/synthetic)
-and exports it to models/synthetic:
+and exports it to models/synthetic. Training footage is rendered in the
+randomised world's styles (styles.py, --style) and read back through H.264 at
+the model's input size, as the daemon decodes a camera (camera.py):
 
 1. a BPE vocabulary learned from the captions (vocab.json + merges.txt, CLIP layout);
 2. a tiny CLIP (Hugging Face CLIPModel) trained contrastively on clips (8 frames
@@ -38,6 +40,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))  # clip_vocab
 import world  # noqa: E402
 from clip_vocab import learn_merges, write_vocabulary  # noqa: E402
+import camera  # noqa: E402
 from streams import Streams  # noqa: E402
 
 MEAN = [0.48145466, 0.4578275, 0.40821073]
@@ -382,8 +385,8 @@ def train_head(head, name, embeddings, texts, twins, earliest, scale, args, rng,
 def decode(path):
     """All frames of an mp4 as the daemon's decoder delivers them (RGB24, model size)."""
     # The Video module's swscale flags (Sources/Video/FrameConverter.swift), so pixels match.
-    out = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-sws_flags", "bicubic+accurate_rnd+full_chroma_int",
-                          "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+    out = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-sws_flags", camera.SWS_FLAGS,
+                          "-vf", f"scale={world.SIZE}:{world.SIZE}", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
                          check=True, capture_output=True).stdout
     return np.frombuffer(out, np.uint8).reshape(-1, world.SIZE, world.SIZE, 3)
 
@@ -428,7 +431,7 @@ def export(model, tokens_dir, mamba, out, args, curves, results, started, clip_s
     meta = {"d_model": str(mamba.config.d_model), "layer_norm_eps": str(mamba.norm.eps),
             "nominal_interval": str(1 / MODEL_FPS)}
     save_file(tensors, os.path.join(out, "temporal.safetensors"), metadata=meta)
-    record = {"seed": args.seed, "train_clips": args.train, "clip_steps": clip_stage["steps"],
+    record = {"seed": args.seed, "style": args.style, "train_clips": args.train, "clip_steps": clip_stage["steps"],
               "clip_wall_seconds": clip_stage["wall_seconds"], "heads_reused_clip": bool(args.reuse_clip),
               "head_steps": args.head_steps, "model_fps": MODEL_FPS, "wall_seconds": round(time.time() - started),
               "pytorch_test": results}
@@ -466,8 +469,13 @@ def plot(curves, path):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="tools/synthetic/generate.py output (test split)")
+    parser.add_argument("--held-out-style", help="the same test split filmed in the held-out style (generate.py "
+                        "--style held-out): reported beside --data")
     parser.add_argument("--out", required=True)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--style", default="train", choices=["classic", "train"],
+                        help="the look of the training footage (styles.py): the randomised world, or the first "
+                             "world's 64 px gradients")
     parser.add_argument("--train", type=int, default=3000)
     parser.add_argument("--batch", type=int, default=48)
     parser.add_argument("--lr", type=float, default=1e-3)
@@ -501,9 +509,8 @@ def main():
     rng = np.random.default_rng(args.seed)
     os.makedirs(args.out, exist_ok=True)
 
-    log(f"generating {args.train} training clips")
-    data_rng = np.random.default_rng(args.seed + 1000)
-    clips = [world.make_clip(data_rng, "train") for _ in range(args.train)]
+    log(f"rendering {args.train} training clips ({args.style} style)")
+    clips = camera.clips(args.seed + 1000, args.train, args.style, log=log)
 
     tokens_dir = os.path.join(args.out, ".tokenizer")
     if args.reuse_clip:
@@ -567,10 +574,12 @@ def main():
         def texts_of(captions):
             return ensemble(model, tokens, captions)
 
-        streams = Streams(np.random.default_rng(args.seed + 2000), args.streams, args.stream_seconds, embed,
-                          texts_of, log, BACKGROUNDS)
-        validation_streams = Streams(np.random.default_rng(args.seed + 3000), max(2, args.streams // 8),
-                                     args.stream_seconds, embed, texts_of, log)
+        log(f"stream training: {args.streams} camera videos of {args.stream_seconds:.0f} s")
+        videos = camera.videos(args.seed + 2000, args.streams, args.stream_seconds, args.style, log=log)
+        streams = Streams(np.random.default_rng(args.seed + 2000), videos, embed, texts_of, log, BACKGROUNDS)
+        videos = camera.videos(args.seed + 3000, max(2, args.streams // 8), args.stream_seconds, args.style)
+        validation_streams = Streams(np.random.default_rng(args.seed + 3000), videos, embed, texts_of, log)
+        del videos
     heads = {"meanP": MeanPHead(), "causal Transformer": CausalTransformerHead(d), "Mamba adapter": MambaAdapterHead(d)}
     for name in ("causal Transformer", "Mamba adapter"):
         curves[name] = []
@@ -588,10 +597,15 @@ def main():
     results = evaluate(heads, model, tokens, args.data)
     for name, r in results.items():
         log(f"{name}: R@1 {r['r1']:.3f} R@5 {r['r5']:.3f} order-swap {r['order_swap']:.3f}")
+    held_out_style = evaluate(heads, model, tokens, args.held_out_style) if args.held_out_style else None
+    for name, r in (held_out_style or {}).items():
+        log(f"held-out style, {name}: R@1 {r['r1']:.3f} R@5 {r['r5']:.3f} order-swap {r['order_swap']:.3f}")
     results["parameters"] = {n: sum(p.numel() for p in h.parameters()) for n, h in heads.items()}
     if validation_streams:
         results["Mamba adapter"]["stream_frame_accuracy"] = stream_accuracy
     curves["CLIP (clips + frames)"] = clip_stage["loss"]
+    if held_out_style:
+        results["held_out_style"] = held_out_style
     export(model, tokens_dir, heads["Mamba adapter"], args.out, args, curves, results, started, clip_stage)
     os.rmdir(tokens_dir) if not os.listdir(tokens_dir) else None
     log(f"done in {time.time() - started:.0f} s -> {args.out}")

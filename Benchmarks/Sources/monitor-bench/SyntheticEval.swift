@@ -22,6 +22,12 @@ struct SyntheticEval: ParsableCommand {
   @Option(help: "Frames per second the model sees (the rate it was trained at).")
   var fps = 4.0
 
+  @Option(help: "CLIP model directory. Default: the model embedded in monitor.")
+  var model: String?
+
+  @Option(help: "Trained temporal adapter for --model (safetensors).")
+  var temporal: String?
+
   struct Manifest: Decodable {
     struct Clip: Decodable {
       var file: String
@@ -38,9 +44,9 @@ struct SyntheticEval: ParsableCommand {
       throw ValidationError("--precision is fp32, int8 or auto")
     }
     let engine = try Engine(
-      clipDirectory: nil, temporalFile: nil, precision: precision,
+      clipDirectory: model, temporalFile: temporal, precision: precision,
       log: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
-    guard engine.adapter != nil else { throw ValidationError("the embedded model has no temporal adapter") }
+    guard engine.adapter != nil else { throw ValidationError("the model has no temporal adapter (--temporal)") }
     var meanP: [[Float]] = []
     var mamba: [[Float]] = []
     for (index, clip) in manifest.test.enumerated() {

@@ -1,40 +1,48 @@
 """Training footage as the daemon sees it: clips and camera videos of the
-synthetic world in a style (styles.py), stored as H.264 at the scene's quality
-and read back through FFmpeg at the model's input size with the daemon's
-swscale flags, rendered on every core.
+synthetic world in a style (styles.py), encoded as H.264 at the scene's quality
+and decoded and scaled to the model's input size with bicubic swscale, as the
+daemon reads a camera; rendered on every core.
+
+PyAV (FFmpeg in-process, its own build from PyPI) rather than the ffmpeg CLI:
+two ffmpeg processes per clip cost ~0.3 s of start-up, more than rendering the
+clip. The evaluation videos are written by Debian's ffmpeg (generate.py) and
+read by the daemon's own decoder.
 
 Each clip or video has its own seed (base seed, index), so the footage does not
-depend on how many processes render it. Pure numpy plus the ffmpeg CLI.
+depend on how many processes render it.
 """
+import fractions
 import multiprocessing
 import os
-import subprocess
 
+import av
 import numpy as np
 
 import styles
 import world
 
-# The Video module's swscale flags (Sources/Video/FrameConverter.swift), so pixels match.
-SWS_FLAGS = "bicubic+accurate_rnd+full_chroma_int"
-
 
 def through_camera(frames, crf, size=world.SIZE):
-    """(N, H, W, 3) uint8 -> H.264 at `crf` -> decoded and scaled to (N, size, size, 3)."""
-    frames = np.ascontiguousarray(frames)
+    """(N, H, W, 3) uint8 -> H.264 at `crf` (a keyframe every 2 s, no B-frames) -> decoded, (N, size, size, 3)."""
     height, width = frames.shape[1:3]
-    encode = ["ffmpeg", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
-              "-r", str(world.FPS), "-i", "-", "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf),
-              "-g", str(world.FPS * 2), "-bf", "0", "-pix_fmt", "yuv420p", "-x264-params", "threads=1",
-              "-f", "h264", "-"]
-    decode = ["ffmpeg", "-v", "error", "-f", "h264", "-i", "-", "-sws_flags", SWS_FLAGS,
-              "-vf", f"scale={size}:{size}", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
-    video = subprocess.run(encode, input=frames.tobytes(), check=True, capture_output=True).stdout
-    raw = subprocess.run(decode, input=video, check=True, capture_output=True).stdout
-    out = np.frombuffer(raw, np.uint8).reshape(-1, size, size, 3)
+    encoder = av.CodecContext.create("libx264", "w")
+    encoder.width, encoder.height, encoder.pix_fmt = width, height, "yuv420p"
+    encoder.time_base = fractions.Fraction(1, world.FPS)
+    encoder.options = {"crf": str(crf), "preset": "veryfast", "g": str(world.FPS * 2), "bf": "0", "threads": "1"}
+    packets = []
+    for i, frame in enumerate(frames):
+        picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="rgb24").reformat(format="yuv420p")
+        picture.pts = i
+        packets += encoder.encode(picture)
+    packets += encoder.encode(None)
+    decoder = av.CodecContext.create("h264", "r")
+    out = []
+    for packet in packets + [None]:
+        for picture in decoder.decode(packet):
+            out.append(picture.to_ndarray(width=size, height=size, format="rgb24", interpolation="BICUBIC"))
     if len(out) != len(frames):
         raise RuntimeError(f"through_camera: {len(frames)} frames in, {len(out)} out")
-    return out
+    return np.stack(out)
 
 
 def _clip(job):

@@ -168,17 +168,17 @@ def coverage(shape, cx, cy, r, size):
 
 
 def gaussian_blur(image, sigma):
-    """Gaussian blur approximated by three box blurs per axis (running sums, edge padding):
+    """Gaussian blur approximated by two box blurs per axis (running sums, edge padding):
     the cost does not grow with sigma, which reaches 6 px on 256 px pictures."""
-    width = max(1, int(round(math.sqrt(12 * sigma * sigma / 3 + 1))) // 2 * 2 + 1)
+    width = max(1, int(round(math.sqrt(6 * sigma * sigma + 1))) // 2 * 2 + 1)
     k = width // 2
     for axis in (0, 1):
-        for _ in range(3):
-            padded = np.pad(image, [(k + 1, k) if a == axis else (0, 0) for a in range(3)], mode="edge")
-            sums = np.cumsum(padded, axis=axis, dtype=np.float32)
-            n = image.shape[axis]
-            image = (np.take(sums, np.arange(width, width + n), axis=axis)
-                     - np.take(sums, np.arange(0, n), axis=axis)) / width
+        a = np.ascontiguousarray(np.moveaxis(image, axis, 0))
+        for _ in range(2):
+            padded = np.concatenate([np.repeat(a[:1], k + 1, 0), a, np.repeat(a[-1:], k, 0)])
+            sums = np.cumsum(padded, axis=0, dtype=np.float32)
+            a = (sums[width:] - sums[:len(a)]) / width
+        image = np.moveaxis(a, 0, axis)
     return image
 
 

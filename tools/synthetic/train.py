@@ -385,7 +385,7 @@ def train_head(head, name, embeddings, texts, twins, earliest, scale, args, rng,
 def decode(path):
     """All frames of an mp4 as the daemon's decoder delivers them (RGB24, model size)."""
     # The Video module's swscale flags (Sources/Video/FrameConverter.swift), so pixels match.
-    out = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-sws_flags", camera.SWS_FLAGS,
+    out = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-sws_flags", "bicubic+accurate_rnd+full_chroma_int",
                           "-vf", f"scale={world.SIZE}:{world.SIZE}", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
                          check=True, capture_output=True).stdout
     return np.frombuffer(out, np.uint8).reshape(-1, world.SIZE, world.SIZE, 3)

@@ -14,7 +14,8 @@ highest threshold: its recall cannot be measured, its false alarms can.
 Afterwards a k-fold cross-validation over the validation videos (thresholds
 picked on k-1 folds, counted on the held-out one) prints what the middle and
 the top of the range would each find on videos they were not picked on.
-Usage: tune_rules.py RULES_DIR MANIFEST REPLAY_JSON...  (see tune_rules.sh)"""
+Usage: tune_rules.py RULES_DIR MANIFEST REPLAY_JSON...  (see tune_rules.sh; the reports follow the
+manifest's videos in order, and may repeat that order, once per camera rate replayed)"""
 import itertools
 import json
 import os
@@ -95,8 +96,10 @@ def main():
     rules_dir, manifest_path, reports = sys.argv[1], sys.argv[2], sys.argv[3:]
     manifest = json.load(open(manifest_path))
     runs = []
-    for report_path, video in zip(reports, manifest["long"]):
-        runs.append((json.load(open(report_path)), video["events"]))
+    # Reports come in the manifest's order, once per rate replayed (tune_rules.sh).
+    videos = manifest["long"]
+    for index, report_path in enumerate(reports):
+        runs.append((json.load(open(report_path)), videos[index % len(videos)]["events"]))
     rules = runs[0][0]["rules"]
     cooldowns = []
     for index, rule in enumerate(rules):

@@ -83,6 +83,8 @@ class Dataset:
         self.files = {}
         for path in sorted({e.file for e in events} | set(backgrounds)):
             self.files[path] = embedder.frames(path)
+        # Each file's mean frame: what its scene looks like on average (--look-shift).
+        self.means = {path: frames.mean(0) for path, frames in self.files.items()}
         self.events = {path: [e for e in events if e.file == path] for path in self.files}
 
     def targets(self, path, times, backwards=False):
@@ -139,7 +141,13 @@ def window(dataset, rng, args):
         absolute = absolute[::-1]
     indices = [min(int(round(t * dataset.fps)), len(frames) - 1) for t in absolute]
     targets = dataset.targets(path, absolute, backwards)
-    return frames[indices], torch.tensor(local, dtype=torch.float32), torch.from_numpy(targets)
+    embeddings = frames[indices]
+    if rng.random() < args.look_shift:
+        # Another camera's look: the whole window moved by the difference of two files' mean frames,
+        # so that what tells an event apart must be how the frames change, not what they show.
+        other = rng.choice(list(dataset.files))
+        embeddings = F.normalize(embeddings + dataset.means[other] - dataset.means[path], dim=-1)
+    return embeddings, torch.tensor(local, dtype=torch.float32), torch.from_numpy(targets)
 
 
 def loss_of(adapter, batch, dataset, scale, device):
@@ -270,6 +278,8 @@ def main():
     parser.add_argument("--min-interval", type=float, default=0.125, help="shortest frame interval trained")
     parser.add_argument("--max-interval", type=float, default=1.0, help="longest frame interval trained")
     parser.add_argument("--threshold", type=float, default=0.5, help="validation: the rules' threshold")
+    parser.add_argument("--look-shift", type=float, default=0.0, help="share of windows moved to another "
+                        "file's look (the difference of the two files' mean frame embeddings)")
     parser.add_argument("--checkpoint-every", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")

@@ -94,6 +94,13 @@ class Embedder:
         self.size = self.model.config.vision_config.image_size
         self.device, self.cache_dir, self.fps = device, cache_dir, fps
         self.logit_scale = self.model.logit_scale.exp().item()
+        # Cached embeddings belong to one checkpoint: another (or a retrained one) in the same --work
+        # must not reuse them.
+        weights = sorted(f for f in os.listdir(clip_dir)
+                         if f.startswith(("model", "pytorch_model")) and f.endswith((".safetensors", ".bin")))
+        self.model_key = os.path.abspath(clip_dir) + "".join(
+            f":{f}:{os.stat(os.path.join(clip_dir, f)).st_size}:{os.stat(os.path.join(clip_dir, f)).st_mtime}"
+            for f in weights)
         os.makedirs(cache_dir, exist_ok=True)
 
     @property
@@ -102,9 +109,10 @@ class Embedder:
 
     @torch.no_grad()
     def frames(self, path):
-        """(frames, width) embeddings of `path` at `self.fps`, L2-normalised, cached by file content."""
+        """(frames, width) embeddings of `path` at `self.fps`, L2-normalised, cached per checkpoint and file."""
         stat = os.stat(path)
-        key = hashlib.sha1(f"{os.path.abspath(path)}:{stat.st_size}:{stat.st_mtime}:{self.fps}".encode()).hexdigest()
+        key = hashlib.sha1(f"{self.model_key}|{os.path.abspath(path)}:{stat.st_size}:{stat.st_mtime}:{self.fps}"
+                           .encode()).hexdigest()
         cached = os.path.join(self.cache_dir, key + ".npy")
         if os.path.exists(cached):
             return torch.from_numpy(np.load(cached))

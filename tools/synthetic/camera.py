@@ -59,7 +59,7 @@ def _video(job):
     rng = np.random.default_rng([seed, index])
     scene = styles.scene(rng, style)
     frames, events, states = world.long_video(rng, seconds, split, scene)
-    return through_camera(np.stack(frames), scene.crf), events, states, scene.describe()
+    return through_camera(np.stack(frames), scene.crf), events, states
 
 
 def _map(function, jobs, log, label):
@@ -78,5 +78,5 @@ def clips(seed, count, style, split="train", log=None):
 
 
 def videos(seed, count, seconds, style, split="train", log=None):
-    """`count` camera videos: (frames as decoded, events, object states, style description)."""
+    """`count` camera videos: (frames as decoded, events, object states)."""
     return _map(_video, [(seed, i, style, split, seconds) for i in range(count)], log, f"{style} camera videos")

@@ -56,7 +56,7 @@ class Streams:
         phrase_index = {p: i for i, p in enumerate(phrases)}
         self.something = phrase_index["something"]
         self.embeddings, self.classes, self.phrases, self.looks, self.visible = [], [], [], [], []
-        for frames, events, states, _ in videos:
+        for frames, events, states in videos:
             e = embed(np.stack(frames[::2]))
             named = [phrase_index[world.object_phrase(rng, *ev["look"])] for ev in events]
             classes, objects = self.label(len(e), events, named, self.something)

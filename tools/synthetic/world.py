@@ -118,8 +118,8 @@ class Background:
         return self.image * light, light
 
 
-def shape_mask(shape, cx, cy, r, size=SIZE):
-    y, x = np.mgrid[0:size, 0:size].astype(np.float32)
+def shape_mask(shape, cx, cy, r):
+    y, x = np.mgrid[0:SIZE, 0:SIZE].astype(np.float32)
     return inside(shape, x, y, cx, cy, r)
 
 

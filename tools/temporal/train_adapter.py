@@ -284,6 +284,8 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = parser.parse_args()
+    if not 0 <= args.look_shift <= 1:
+        parser.error("--look-shift is a share of windows, between 0 and 1")
     if not 0 < args.min_interval <= args.nominal_interval <= args.max_interval:
         parser.error("need 0 < --min-interval <= --nominal-interval <= --max-interval")
     started = time.time()

@@ -9,7 +9,7 @@ if [[ ! -x $VENV/bin/python ]]; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --upgrade pip
 fi
-if ! "$VENV/bin/python" -c "import torch, mambapy, safetensors, numpy, transformers, onnxruntime, onnx, matplotlib, av" 2>/dev/null; then
-  "$VENV/bin/pip" install -q "torch==2.13.0+cpu" mambapy safetensors numpy "transformers>=5" tokenizers onnxruntime onnx matplotlib "av==18.1.0"
+if ! "$VENV/bin/python" -c "import torch, mambapy, safetensors, numpy, transformers, onnxruntime, onnx, matplotlib, av, sentencepiece" 2>/dev/null; then
+  "$VENV/bin/pip" install -q "torch==2.13.0+cpu" mambapy safetensors numpy "transformers>=5" tokenizers onnxruntime onnx matplotlib "av==18.1.0" sentencepiece
 fi
 export PATH="$VENV/bin:$PATH"

@@ -133,10 +133,7 @@ struct EncoderLayer: Sendable {
       Parallelism.split(rows) { range in
         let part = UnsafeMutableBufferPointer(
           start: UnsafeMutablePointer<Float>(bitPattern: address)! + range.lowerBound * i, count: range.count * i)
-        switch activation {
-        case .quickGELU: FastMath.quickGELU(part)
-        case .gelu: FastMath.gelu(part)
-        }
+        activation.apply(part)
       }
       fc2.apply(hidden, rows: rows, bias: fc2Bias, accumulate: true, into: x)
     }

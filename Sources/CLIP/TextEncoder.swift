@@ -1,11 +1,13 @@
 import ModelIO
 import Tensor
 
-/// CLIP's text tower (`CLIPTextTransformer` + `text_projection`): token and
-/// position embeddings, causal encoder layers, final LN, the hidden state at
-/// the end token (as `transformers` picks it), projection, L2 norm. Text is
-/// encoded once per rule, so it runs one text at a time, only up to the end
-/// token (causal attention makes the padding irrelevant).
+/// The text tower: token and position embeddings, encoder layers, final LN,
+/// one position's hidden state through a linear map, L2 norm. CLIP
+/// (`CLIPTextTransformer` + `text_projection`) is causal and pools at the end
+/// token (as `transformers` picks it), so it runs only up to that token: the
+/// padding cannot reach it. SigLIP (`SiglipTextTransformer`) attends both ways
+/// over the whole padded context and pools the last position through a head
+/// with bias.
 public struct TextEncoder: Sendable {
   public let config: CLIPConfig
   let tokenEmbedding: [Float]  // (vocab, H)
@@ -13,7 +15,8 @@ public struct TextEncoder: Sendable {
   let layers: [EncoderLayer]
   let finalNormWeight: [Float]
   let finalNormBias: [Float]
-  let projection: Linear  // (projectionDim, H)
+  let projection: Linear  // (projectionDim, H): text_projection (CLIP), head (SigLIP)
+  let projectionBias: [Float]?  // (projectionDim), SigLIP's head
   private var scratch = EncoderScratch()
 
   init(file: SafeTensors, config: CLIPConfig, precision: Precision) throws(ModelError) {
@@ -28,12 +31,15 @@ public struct TextEncoder: Sendable {
       file: file, prefix: "text_model.encoder.layers.", tower: config.text, precision: precision)
     finalNormWeight = try load("text_model.final_layer_norm.weight", [h])
     finalNormBias = try load("text_model.final_layer_norm.bias", [h])
+    let clip = config.family == .clip
     projection = Linear(
-      weight: try load("text_projection.weight", [config.projectionDim, h]), outFeatures: config.projectionDim,
-      inFeatures: h, precision: precision, packed: false)
+      weight: try load(clip ? "text_projection.weight" : "text_model.head.weight", [config.projectionDim, h]),
+      outFeatures: config.projectionDim, inFeatures: h, precision: precision, packed: false)
+    projectionBias = clip ? nil : try load("text_model.head.bias", [config.projectionDim])
   }
 
   public init(random config: CLIPConfig, seed: UInt64, precision: Precision = .fp32, outlierChannels: [Int] = []) {
+    precondition(config.family == .clip, "random weights are made for CLIP's layout")
     var rng = SplitMix64(seed: seed)
     let h = config.text.hiddenSize
     func random(_ count: Int, _ scale: Float) -> [Float] { (0..<count).map { _ in rng.nextFloat(in: -scale...scale) } }
@@ -49,11 +55,14 @@ public struct TextEncoder: Sendable {
     projection = Linear(
       weight: random(config.projectionDim * h, 1 / Float(h).squareRoot()), outFeatures: config.projectionDim,
       inFeatures: h, precision: precision, packed: false)
+    projectionBias = nil
   }
 
-  /// Where `transformers` pools: with the legacy `eos_token_id` 2, at the
-  /// largest id (the end token); otherwise at the first `eos_token_id`.
+  /// Where `transformers` pools: SigLIP at the last position; CLIP with the
+  /// legacy `eos_token_id` 2 at the largest id (the end token), otherwise at
+  /// the first `eos_token_id`.
   public func poolingIndex(_ ids: [Int32]) -> Int {
+    if config.family == .siglip { return ids.count - 1 }
     if config.eosTokenID == 2 {
       guard let top = ids.max() else { return 0 }
       return ids.firstIndex(of: top) ?? 0
@@ -64,16 +73,18 @@ public struct TextEncoder: Sendable {
   /// L2-normalised embedding (projectionDim) of tokenised text (`Tokenizer.encode`).
   public mutating func encode(ids: [Int32]) -> [Float] { encode(batch: [ids])[0] }
 
-  /// Embeddings of several tokenised texts in one pass: each runs only up to
-  /// its end token, all padded to the longest (causal attention keeps the
-  /// padding out of every earlier position), so the layers multiply
+  /// Embeddings of several tokenised texts in one pass: with CLIP each runs
+  /// only up to its end token, all padded to the longest (causal attention
+  /// keeps the padding out of every earlier position), so the layers multiply
   /// batch·length rows at once. The result equals `encode(ids:)` text by
   /// text up to float rounding (OpenBLAS sums attention's longer padded rows
-  /// in another order).
+  /// in another order). SigLIP's ids are the whole padded context, as trained.
   public mutating func encode(batch: [[Int32]]) -> [[Float]] {
     guard !batch.isEmpty else { return [] }
+    let causal = config.family == .clip
     for ids in batch {
       precondition(!ids.isEmpty && ids.count <= config.contextLength, "ids must be 1…\(config.contextLength) long")
+      precondition(causal || ids.count == config.contextLength, "SigLIP ids must fill the context")
       precondition(ids.allSatisfy { $0 >= 0 && Int($0) < config.vocabularySize }, "token id outside the vocabulary")
     }
     let h = config.text.hiddenSize
@@ -96,7 +107,7 @@ public struct TextEncoder: Sendable {
     hidden.withUnsafeMutableBufferPointer { hidden in
       for layer in layers {
         layer.forward(
-          hidden.baseAddress!, batch: batch.count, length: length, tower: config.text, causal: true,
+          hidden.baseAddress!, batch: batch.count, length: length, tower: config.text, causal: causal,
           scratch: &localScratch)
       }
       pooled.withUnsafeMutableBufferPointer { pooled in
@@ -107,7 +118,7 @@ public struct TextEncoder: Sendable {
         }
       }
     }
-    projection.apply(pooled, rows: batch.count, bias: nil, into: &projected)
+    projection.apply(pooled, rows: batch.count, bias: projectionBias, into: &projected)
     let dimension = config.projectionDim
     return projected.withUnsafeBufferPointer { projected in
       (0..<batch.count).map {

@@ -1,15 +1,30 @@
 import Core
 import Foundation
 
-/// The parts of a Hugging Face `CLIPConfig` (`config.json`) the encoders need.
-/// Missing fields take `transformers`' defaults (ViT-B/32); unknown fields are
+/// The parts of a Hugging Face `CLIPConfig` or `SiglipConfig` (`config.json`)
+/// the encoders need. Missing fields take `transformers`' defaults for the
+/// family (CLIP ViT-B/32, SigLIP base-patch16-224); unknown fields are
 /// ignored, as `transformers` does.
 public struct CLIPConfig: Sendable, Equatable {
+  /// Which layout the towers have (`model_type`).
+  public enum Family: String, Sendable {
+    /// `CLIPModel`: class token, pre-LN, causal text tower pooled at the end
+    /// token, projections without bias, softmax-trained.
+    case clip
+    /// `SiglipModel` (SigLIP, and SigLIP 2's fixed-resolution checkpoints): no
+    /// class token, an attention-pooling head, a bidirectional text tower
+    /// pooled at the last position of the padded context, a head with bias,
+    /// sigmoid-trained with a learned `logit_bias`.
+    case siglip
+  }
+
   public enum Activation: String, Sendable {
     /// x·σ(1.702x), OpenAI's original.
     case quickGELU = "quick_gelu"
     /// Exact GELU, 0.5x(1 + erf(x/√2)).
     case gelu
+    /// GELU's tanh approximation (SigLIP).
+    case geluTanh = "gelu_pytorch_tanh"
   }
 
   public struct Tower: Sendable, Equatable {
@@ -32,6 +47,7 @@ public struct CLIPConfig: Sendable, Equatable {
     }
   }
 
+  public var family: Family
   public var vision: Tower
   public var text: Tower
   public var imageSize: Int
@@ -41,8 +57,11 @@ public struct CLIPConfig: Sendable, Equatable {
   /// Text context length (`max_position_embeddings`, 77 for OpenAI CLIP).
   public var contextLength: Int
   /// `eos_token_id` from the text config; 2 means the legacy rule (pool at the
-  /// largest id), as `transformers`' CLIPTextTransformer.
+  /// largest id), as `transformers`' CLIPTextTransformer. SigLIP pools at the
+  /// last position whatever the ids.
   public var eosTokenID: Int
+  /// The embedding width: `projection_dim` (CLIP), the text head's
+  /// `projection_size` (SigLIP, equal to the vision width).
   public var projectionDim: Int
 
   /// OpenAI's ViT-B/32 (`openai/clip-vit-base-patch32`): the shape benchmarks use.
@@ -55,9 +74,10 @@ public struct CLIPConfig: Sendable, Equatable {
     projectionDim: 512)
 
   public init(
-    vision: Tower, text: Tower, imageSize: Int, patchSize: Int, channels: Int, vocabularySize: Int, contextLength: Int,
-    eosTokenID: Int, projectionDim: Int
+    family: Family = .clip, vision: Tower, text: Tower, imageSize: Int, patchSize: Int, channels: Int,
+    vocabularySize: Int, contextLength: Int, eosTokenID: Int, projectionDim: Int
   ) {
+    self.family = family
     self.vision = vision
     self.text = text
     self.imageSize = imageSize
@@ -88,31 +108,44 @@ public struct CLIPConfig: Sendable, Equatable {
     } catch {
       throw ModelError(file: path, "not a CLIP config.json (\(error))")
     }
+    guard let family = Family(rawValue: raw.model_type ?? "clip") else {
+      throw ModelError(file: path, "model_type '\(raw.model_type ?? "")' is not supported (clip or siglip)")
+    }
+    self.family = family
     let v = raw.vision_config ?? RawTower()
     let t = raw.text_config ?? RawTower()
+    let siglip = family == .siglip
+    let defaultActivation = siglip ? Activation.geluTanh : .quickGELU
     func activation(_ name: String?, _ field: String) throws(ModelError) -> Activation {
-      guard let value = Activation(rawValue: name ?? "quick_gelu") else {
-        throw ModelError(file: path, "\(field).hidden_act '\(name ?? "")' is not supported (use quick_gelu or gelu)")
+      guard let name else { return defaultActivation }
+      guard let value = Activation(rawValue: name) else {
+        throw ModelError(
+          file: path, "\(field).hidden_act '\(name)' is not supported (use quick_gelu, gelu or gelu_pytorch_tanh)")
       }
       return value
     }
+    let eps: Float = siglip ? 1e-6 : 1e-5
     vision = Tower(
       hiddenSize: v.hidden_size ?? 768, intermediateSize: v.intermediate_size ?? 3072,
       layers: v.num_hidden_layers ?? 12,
       heads: v.num_attention_heads ?? 12, activation: try activation(v.hidden_act, "vision_config"),
-      layerNormEps: v.layer_norm_eps ?? 1e-5)
+      layerNormEps: v.layer_norm_eps ?? eps)
     text = Tower(
-      hiddenSize: t.hidden_size ?? 512, intermediateSize: t.intermediate_size ?? 2048,
+      hiddenSize: t.hidden_size ?? (siglip ? 768 : 512),
+      intermediateSize: t.intermediate_size ?? (siglip ? 3072 : 2048),
       layers: t.num_hidden_layers ?? 12,
-      heads: t.num_attention_heads ?? 8, activation: try activation(t.hidden_act, "text_config"),
-      layerNormEps: t.layer_norm_eps ?? 1e-5)
+      heads: t.num_attention_heads ?? (siglip ? 12 : 8), activation: try activation(t.hidden_act, "text_config"),
+      layerNormEps: t.layer_norm_eps ?? eps)
     imageSize = v.image_size ?? 224
-    patchSize = v.patch_size ?? 32
+    patchSize = v.patch_size ?? (siglip ? 16 : 32)
     channels = v.num_channels ?? 3
-    vocabularySize = t.vocab_size ?? 49408
-    contextLength = t.max_position_embeddings ?? 77
-    eosTokenID = t.eos_token_id ?? 2
-    projectionDim = raw.projection_dim ?? 512
+    vocabularySize = t.vocab_size ?? (siglip ? 32000 : 49408)
+    contextLength = t.max_position_embeddings ?? (siglip ? 64 : 77)
+    eosTokenID = t.eos_token_id ?? (siglip ? 1 : 2)
+    projectionDim = siglip ? (t.projection_size ?? text.hiddenSize) : (raw.projection_dim ?? 512)
+    if siglip && v.vision_use_head == false {
+      throw ModelError(file: path, "vision_config.vision_use_head is false: the checkpoint has no image embedding")
+    }
     try validate(path: path)
   }
 
@@ -132,6 +165,12 @@ public struct CLIPConfig: Sendable, Equatable {
     }
     guard contextLength >= 2, vocabularySize > 2, projectionDim > 0, channels == 3 else {
       throw ModelError(file: path, "text_config or projection sizes are invalid")
+    }
+    // SigLIP's image embedding is the pooling head's output, vision_config.hidden_size wide.
+    guard family == .clip || projectionDim == vision.hiddenSize else {
+      throw ModelError(
+        file: path,
+        "text_config.projection_size \(projectionDim) differs from vision_config.hidden_size \(vision.hiddenSize)")
     }
   }
 
@@ -172,11 +211,14 @@ public struct CLIPConfig: Sendable, Equatable {
 
   /// Patches per side of the image.
   public var patchesPerSide: Int { imageSize / patchSize }
+  /// Positions the vision tower attends over: the patches, plus CLIP's class token.
+  public var visionTokens: Int { patchesPerSide * patchesPerSide + (family == .clip ? 1 : 0) }
 }
 
 // Field names as in config.json.
 // swift-format-ignore: AlwaysUseLowerCamelCase
 private struct RawCLIPConfig: Decodable {
+  var model_type: String?
   var vision_config: RawTower?
   var text_config: RawTower?
   var projection_dim: Int?
@@ -195,8 +237,10 @@ private struct RawTower: Decodable {
   var image_size: Int?
   var patch_size: Int?
   var num_channels: Int?
+  var vision_use_head: Bool?
   // text
   var vocab_size: Int?
   var max_position_embeddings: Int?
   var eos_token_id: Int?
+  var projection_size: Int?
 }

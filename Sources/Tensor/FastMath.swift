@@ -56,6 +56,15 @@ public enum FastMath {
     apply(x) { 0.5 * $0 * (1 + erf($0 * 0.707_106_78)) }
   }
 
+  /// x ← 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))) in place (`gelu_pytorch_tanh`,
+  /// SigLIP's), computed as x·σ(2u) since 0.5(1 + tanh u) = σ(2u).
+  public static func geluTanh(_ x: UnsafeMutableBufferPointer<Float>) {
+    apply(x) { x in
+      let twiceU = 1.595_769_1 * (x + 0.044_715 * x * x * x)
+      return x / (1 + exp(-twiceU))
+    }
+  }
+
   /// erf by Abramowitz & Stegun 7.1.26 (|error| ≤ 1.5e-7), eight lanes at a time.
   @inlinable @inline(__always)
   public static func erf(_ x: SIMD8<Float>) -> SIMD8<Float> {

@@ -32,6 +32,13 @@ public enum Reference {
     x.map { Float(0.5 * Double($0) * (1 + Glibc.erf(Double($0) / 2.0.squareRoot()))) }
   }
 
+  public static func geluTanh(_ x: [Float]) -> [Float] {
+    x.map {
+      let x = Double($0)
+      return Float(0.5 * x * (1 + Glibc.tanh((2 / Double.pi).squareRoot() * (x + 0.044_715 * x * x * x))))
+    }
+  }
+
   /// Row-wise softmax, in Double.
   public static func softmax(_ x: [Float], columns: Int) -> [Float] {
     var y = x

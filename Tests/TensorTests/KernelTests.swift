@@ -95,7 +95,7 @@ import Testing
   }
 
   @Test(arguments: [3, 64, 3072 + 5])
-  func geluAndQuickGELUMatchReference(count: Int) {
+  func geluQuickGELUAndGELUTanhMatchReference(count: Int) {
     let input = random(count, seed: 11, scale: 8)
     var gelu = input
     gelu.withUnsafeMutableBufferPointer { FastMath.gelu($0) }
@@ -103,6 +103,10 @@ import Testing
     var quick = input
     quick.withUnsafeMutableBufferPointer { FastMath.quickGELU($0) }
     #expect(zip(quick, Reference.quickGELU(input)).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) })
+    var tanhApproximation = input
+    tanhApproximation.withUnsafeMutableBufferPointer { FastMath.geluTanh($0) }
+    #expect(
+      zip(tanhApproximation, Reference.geluTanh(input)).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) })
   }
 
   @Test(arguments: [(1, 1), (3, 50), (5, 77)])

@@ -31,6 +31,7 @@ let package = Package(
     harness("clip-config", ["ModelIO"]),
     harness("vocabulary", ["ModelIO", "CLIP"]),
     harness("tokenizer", ["ModelIO", "CLIP"]),
+    harness("spiece", ["ModelIO", "CLIP"]),
     harness("outbox", ["Alerts"]),
     harness("picture", ["Core", "Video"]),
   ]

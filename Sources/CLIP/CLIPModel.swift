@@ -6,19 +6,22 @@ import Tensor
   import Glibc
 #endif
 
-/// A CLIP checkpoint in Hugging Face layout: a directory with `config.json`,
-/// `model.safetensors`, `vocab.json`, `merges.txt` (and optionally
-/// `preprocessor_config.json`), e.g. `openai/clip-vit-base-patch32` copied onto
-/// the box. Weights are read once (F16/BF16 widened to F32); the file is unmapped
-/// once the encoders hold their copies.
+/// A CLIP or SigLIP checkpoint in Hugging Face layout: a directory with
+/// `config.json`, `model.safetensors`, the tokenizer's files (`vocab.json` +
+/// `merges.txt`, or `spiece.model`) and optionally `preprocessor_config.json`,
+/// e.g. `openai/clip-vit-base-patch32` or `google/siglip-base-patch16-224`
+/// copied onto the box. Weights are read once (F16/BF16 widened to F32); the
+/// file is unmapped once the encoders hold their copies.
 public struct CLIPModel: Sendable {
   public let directory: String
   public let config: CLIPConfig
-  public let tokenizer: Tokenizer
+  public let tokenizer: TextTokenizer
   public var images: ImageEncoder
   public var texts: TextEncoder
   /// exp(logit_scale): multiplies cosines into logits (100 for OpenAI's models).
   public let logitScale: Float
+  /// SigLIP's learned `logit_bias` (its own probability is σ(scale·cos + bias)); nil for CLIP.
+  public let logitBias: Float?
   /// How a camera picture becomes this model's input (from `preprocessor_config.json`):
   /// the sources produce frames with it.
   public let geometry: PictureGeometry
@@ -35,7 +38,7 @@ public struct CLIPModel: Sendable {
     directory = files.directory
     config = files.config
     geometry = files.imageProcessing.geometry
-    tokenizer = Tokenizer(vocabulary: files.vocabulary, contextLength: config.contextLength)
+    tokenizer = try TextTokenizer(files.vocabulary, contextLength: config.contextLength)
     let preprocessing = Preprocessing(mean: files.imageMean, std: files.imageStd)
     images = try ImageEncoder(file: files.weights, config: config, preprocessing: preprocessing, precision: precision)
     texts = try TextEncoder(file: files.weights, config: config, precision: precision)
@@ -44,6 +47,15 @@ public struct CLIPModel: Sendable {
       throw ModelError(file: files.weights.path, tensor: "logit_scale", "must hold one value")
     }
     logitScale = expf(scale[0])
+    if config.family == .siglip {
+      let bias = try files.weights.tensor("logit_bias").scalars
+      guard bias.count == 1 else {
+        throw ModelError(file: files.weights.path, tensor: "logit_bias", "must hold one value")
+      }
+      logitBias = bias[0]
+    } else {
+      logitBias = nil
+    }
   }
 
   /// Random weights for `config` (benchmarks), with a real vocabulary;
@@ -56,10 +68,11 @@ public struct CLIPModel: Sendable {
     directory = "random-\(config.vision.layers)-layer"
     self.config = config
     geometry = .clip(config.imageSize)
-    tokenizer = Tokenizer(vocabulary: vocabulary, contextLength: config.contextLength)
+    tokenizer = .clip(Tokenizer(vocabulary: vocabulary, contextLength: config.contextLength))
     images = ImageEncoder(random: config, seed: seed, precision: precision, outlierChannels: outlierChannels)
     texts = TextEncoder(random: config, seed: seed &+ 1, precision: precision, outlierChannels: outlierChannels)
     logitScale = 100
+    logitBias = nil
   }
 
   /// The embedding of `text`.

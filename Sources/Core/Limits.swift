@@ -18,6 +18,9 @@ public enum Limits {
     public static let patchesPerSide = 64
     public static let vocabulary = 1_048_576
     public static let contextLength = 1_024
+    /// A tokenizer file (`spiece.model`, `tokenizer.json`): Gemma's 256k
+    /// vocabulary in `tokenizer.json` is about 34 MB.
+    public static let tokenizerFileBytes = 256 << 20
     /// Mamba: state size and conv kernel width.
     public static let state = 1_024
     public static let convolution = 64

@@ -1,14 +1,15 @@
 import Core
 import Foundation
 
-/// Reading a Hugging Face CLIP directory (`config.json`, `model.safetensors`,
-/// `vocab.json`, `merges.txt`, optional `preprocessor_config.json`). All file
-/// access for CLIP lives here, so the CLIP module only computes.
+/// Reading a Hugging Face CLIP or SigLIP directory (`config.json`,
+/// `model.safetensors`, the tokenizer's files, optional
+/// `preprocessor_config.json`). All file access for the text-image models
+/// lives here, so the CLIP module only computes.
 public struct CLIPFiles: Sendable {
   public let directory: String
   public let config: CLIPConfig
   public let weights: SafeTensors
-  public let vocabulary: BPEVocabulary
+  public let vocabulary: Vocabulary
   /// What `preprocessor_config.json` asks of a picture (OpenAI's CLIP processing when absent).
   public let imageProcessing: ImageProcessing
   public var imageMean: [Float] { imageProcessing.mean }
@@ -17,27 +18,69 @@ public struct CLIPFiles: Sendable {
   public static let openAIMean: [Float] = [0.481_454_66, 0.457_827_5, 0.408_210_73]
   public static let openAIStd: [Float] = [0.268_629_54, 0.261_302_58, 0.275_777_11]
 
+  /// A tokenizer's files, by family.
+  public enum Vocabulary: Sendable {
+    /// CLIP's byte-level BPE (`vocab.json`, `merges.txt`).
+    case bytePairs(BPEVocabulary)
+    /// SigLIP's SentencePiece unigram model (`spiece.model`).
+    case sentencePiece(SentencePieceModel, path: String)
+  }
+
   public init(directory: String) throws(ModelError) {
     self.directory = directory
-    for name in ["config.json", "model.safetensors", "vocab.json", "merges.txt"]
+    for name in ["config.json", "model.safetensors"]
     where !FileManager.default.isReadableFile(atPath: directory + "/" + name) {
       throw ModelError(
-        file: directory + "/" + name,
-        "missing or unreadable (a CLIP model directory needs config.json, model.safetensors, vocab.json, merges.txt)")
+        file: directory + "/" + name, "missing or unreadable (a model directory needs config.json, model.safetensors)")
     }
     let config = try CLIPConfig(contentsOf: directory + "/config.json")
-    let vocabulary = try BPEVocabulary(directory: directory)
-    // Ids past the embedding table used to trap at the first text embedding.
-    if let (token, id) = vocabulary.tokens.first(where: { $0.value < 0 || Int($0.value) >= config.vocabularySize }) {
-      throw ModelError(
-        file: directory + "/vocab.json",
-        "token '\(token.prefix(40))' has id \(id), outside the \(config.vocabularySize) of config.json's vocab_size")
-    }
+    let vocabulary = try Self.vocabulary(directory: directory, config: config)
     self.config = config
     self.vocabulary = vocabulary
     weights = try SafeTensors(path: directory + "/model.safetensors")
     imageProcessing = try Self.imageProcessing(
       directory + "/preprocessor_config.json", imageSize: config.imageSize)
+  }
+
+  /// The family's tokenizer files, every id checked against the embedding
+  /// table (ids past it used to trap at the first text embedding).
+  public static func vocabulary(directory: String, config: CLIPConfig) throws(ModelError) -> Vocabulary {
+    func need(_ names: [String], _ family: String) throws(ModelError) {
+      for name in names where !FileManager.default.isReadableFile(atPath: directory + "/" + name) {
+        throw ModelError(
+          file: directory + "/" + name,
+          "missing or unreadable (a \(family) model directory needs \(names.joined(separator: ", ")))")
+      }
+    }
+    switch config.family {
+    case .clip:
+      try need(["vocab.json", "merges.txt"], "CLIP")
+      let vocabulary = try BPEVocabulary(directory: directory)
+      if let (token, id) = vocabulary.tokens.first(where: { $0.value < 0 || Int($0.value) >= config.vocabularySize }) {
+        throw ModelError(
+          file: directory + "/vocab.json",
+          "token '\(token.prefix(40))' has id \(id), outside the \(config.vocabularySize) of config.json's vocab_size")
+      }
+      return .bytePairs(vocabulary)
+    case .siglip:
+      let path = directory + "/spiece.model"
+      if !FileManager.default.fileExists(atPath: path)
+        && FileManager.default.fileExists(atPath: directory + "/tokenizer.json")
+      {
+        throw ModelError(
+          file: directory + "/tokenizer.json",
+          "SigLIP 2's Gemma tokenizer (tokenizer.json without spiece.model) is not supported yet; SigLIP's spiece.model is"
+        )
+      }
+      try need(["spiece.model"], "SigLIP")
+      let model = try SentencePieceModel(path: path)
+      guard model.pieces.count <= config.vocabularySize else {
+        throw ModelError(
+          file: path,
+          "has \(model.pieces.count) pieces, more than the \(config.vocabularySize) of config.json's vocab_size")
+      }
+      return .sentencePiece(model, path: path)
+    }
   }
 
   /// The normalisation and geometry a `preprocessor_config.json` asks for,

@@ -51,7 +51,7 @@ import Testing
     #expect(child.process.terminationStatus != 0)
     #expect(
       child.log
-        == "Error: /nonexistent/config.json: missing or unreadable (a CLIP model directory needs config.json, model.safetensors, vocab.json, merges.txt)\n"
+        == "Error: /nonexistent/config.json: missing or unreadable (a model directory needs config.json, model.safetensors)\n"
     )
   }
 }

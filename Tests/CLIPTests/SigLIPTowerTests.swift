@@ -86,4 +86,34 @@ import Testing
       }
     }
   }
+
+  /// Through `CLIPModel(directory:)` as the daemon loads it: spiece.model,
+  /// squash resize, ids from SigLIP's tokenizer, and SigLIP's own sigmoid
+  /// probabilities from the learned scale and bias.
+  @Test(arguments: models)
+  func wholeDirectoryLoadsAndMatchesTransformers(name: String) throws {
+    let (_, _, json, reference) = try Self.load(name)
+    var model = try CLIPModel(directory: Self.root + "/" + name)
+    #expect(model.geometry.resize == .squash)
+    #expect(abs(model.logitScale - json.logit_scale) <= 1e-4 * json.logit_scale)
+    #expect(model.logitBias == json.logit_bias)
+    let texts = try reference.tensor("text_embeds")
+    let dim = texts.shape[1]
+    var textEmbeddings: [[Float]] = []
+    for (i, text) in json.texts.enumerated() {
+      #expect(model.tokenizer.encode(text) == json.input_ids[i], "\(name) tokens of \(text.debugDescription)")
+      textEmbeddings.append(model.embed(text: text))
+      let (maxAbs, cosine) = CLIPModelTests.check(textEmbeddings[i], texts.scalars[(i * dim)..<((i + 1) * dim)])
+      #expect(maxAbs <= 1e-4 && cosine >= 0.99999, "\(name) text \(text.debugDescription): \(maxAbs), \(cosine)")
+    }
+    let images = model.embed(frames: try CLIPModelTests.frames(reference, size: model.config.imageSize))
+    let probabilities = try reference.tensor("probabilities")
+    for (i, image) in images.enumerated() {
+      for (t, text) in textEmbeddings.enumerated() {
+        let logit = model.logitScale * zip(image, text).reduce(0) { $0 + $1.0 * $1.1 } + model.logitBias!
+        let expected = probabilities.scalars[i * textEmbeddings.count + t]
+        #expect(abs(1 / (1 + expf(-logit)) - expected) <= 1e-4, "\(name) image \(i) text \(t)")
+      }
+    }
+  }
 }

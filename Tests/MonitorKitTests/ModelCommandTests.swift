@@ -27,6 +27,20 @@ import Testing
     #expect(run.output.contains("does not match: its width is 64, the model's embeddings are"), "\(run.output)")
   }
 
+  @Test func describesASigLIPDirectoryAndTimesIt() throws {
+    let run = try Executables.monitor([
+      "model", Repository.root.appendingPathComponent("Tests/Fixtures/siglip/models/tiny-siglip").path, "--seconds",
+      "0.1", "--json",
+    ])
+    #expect(run.status == 0, "\(run.output)")
+    let json = try #require(run.output.firstIndex(of: "{").map { String(run.output[$0...]) })
+    let report = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    #expect((report["family"] as? String)?.hasPrefix("SigLIP") == true)
+    #expect(report["embedding_width"] as? Int == 32 && report["context_length"] as? Int == 16)
+    #expect((report["picture"] as? String)?.hasPrefix("squash 32px bilinear") == true, "\(report)")
+    #expect(!((report["speeds"] as? [[String: Any]]) ?? []).isEmpty)
+  }
+
   @Test func anUnusableDirectoryIsOneLineNamingTheFile() throws {
     let directory = try Repository.temporaryDirectory("model-command")
     try Data("{}".utf8).write(to: directory.appendingPathComponent("config.json"))

@@ -1,18 +1,26 @@
 import CLIP
 import FuzzSupport
 
-/// Any bytes as rule text, tokenized with OpenAI's CLIP vocabulary (the
-/// committed test fixture): always the context length, start and end tokens
-/// in place, whatever the Unicode.
+/// Any bytes as rule text, tokenized with OpenAI's CLIP vocabulary and with
+/// SigLIP's SentencePiece tokenizer (the committed test fixtures): always the
+/// context length, start and end tokens in place, whatever the Unicode.
 let tokenizer: Tokenizer = {
   do { return try Tokenizer(directory: FuzzInput.repository() + "/Tests/Fixtures/clip/tokenizer") } catch {
     fatalError("\(error)")
   }
 }()
 
+let siglip: SigLIPTokenizer = {
+  let path = FuzzInput.repository() + "/Tests/Fixtures/siglip/tokenizer/spiece.model"
+  do { return try SigLIPTokenizer(path: path, contextLength: 64) } catch { fatalError("\(error)") }
+}()
+
 runFuzzer { data, size in
-  let ids = tokenizer.encode(FuzzInput(data, size).text)
+  let text = FuzzInput(data, size).text
+  let ids = tokenizer.encode(text)
   precondition(ids.count == tokenizer.contextLength && ids.first == tokenizer.startID)
   precondition(ids.contains(tokenizer.endID))
+  let siglipIDs = siglip.encode(text)
+  precondition(siglipIDs.count == siglip.contextLength && siglipIDs.contains(siglip.endID))
   return 0
 }

@@ -59,7 +59,9 @@ public struct ModelReport: Sendable, Encodable {
     let files = try CLIPFiles(directory: directory)
     let config = files.config
     var report = ModelReport(
-      directory: directory, imageSize: config.imageSize, patchSize: config.patchSize,
+      directory: directory,
+      family: config.family == .clip ? "CLIP (Hugging Face CLIPModel)" : "SigLIP (Hugging Face SiglipModel)",
+      imageSize: config.imageSize, patchSize: config.patchSize,
       picture: files.imageProcessing.geometry.description, embeddingWidth: config.projectionDim,
       contextLength: config.contextLength, vocabularySize: config.vocabularySize, cameraRate: Engine.poolingRate)
     var linear = 0

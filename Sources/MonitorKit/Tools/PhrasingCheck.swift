@@ -3,16 +3,18 @@ import Foundation
 import ModelIO
 
 /// `add-rule`'s warning about phrasings the text encoder would cut: the
-/// configured CLIP model's tokenizer (the embedded model's when none is
+/// configured model's tokenizer (the embedded model's when none is
 /// configured), read without loading any weights.
 public struct PhrasingCheck {
-  private let tokenizer: Tokenizer
+  private let tokenizer: TextTokenizer
 
   /// nil when no tokenizer can be read (the warning is then skipped).
   public init?(clipModel: String?) {
-    func load(_ directory: String) -> Tokenizer? {
-      let contextLength = (try? CLIPConfig(contentsOf: directory + "/config.json"))?.contextLength ?? 77
-      return try? Tokenizer(directory: directory, contextLength: contextLength)
+    func load(_ directory: String) -> TextTokenizer? {
+      guard let config = try? CLIPConfig(contentsOf: directory + "/config.json"),
+        let vocabulary = try? CLIPFiles.vocabulary(directory: directory, config: config)
+      else { return nil }
+      return try? TextTokenizer(vocabulary, contextLength: config.contextLength)
     }
     let loaded =
       clipModel.map(load) ?? ((try? EmbeddedModel.withFiles(EmbeddedModel.tokenizerFiles, load)) ?? nil)

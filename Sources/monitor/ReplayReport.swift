@@ -69,6 +69,13 @@ enum ReplayReport {
       var scores: [Double]
       /// Per rule, `before`'s smoothed score (null for a plain rule); absent without transition rules.
       var before: [Double?]?
+      /// SigLIP models only: their own sigmoid probability per rule, for reference.
+      var sigmoid: [Double]?
+
+      enum CodingKeys: String, CodingKey {
+        case time, scores, before
+        case sigmoid = "siglip_probability"
+      }
     }
     struct Event: Encodable {
       var type: String
@@ -104,7 +111,9 @@ enum ReplayReport {
           within: $0.isTransition ? $0.within : nil,
           beforeThreshold: $0.isTransition ? $0.effectiveBeforeThreshold : nil)
       },
-      steps: result.steps.map { .init(time: $0.time, scores: $0.scores, before: transitions ? $0.before : nil) },
+      steps: result.steps.map {
+        .init(time: $0.time, scores: $0.scores, before: transitions ? $0.before : nil, sigmoid: $0.sigmoid)
+      },
       events: result.events.map {
         .init(
           type: $0.kind.rawValue, id: $0.id, rule: $0.rule, score: $0.score, topScore: $0.topScore,

@@ -49,3 +49,31 @@ import Testing
     #expect(run.output.contains("\(directory.path)/model.safetensors: missing or unreadable"), "\(run.output)")
   }
 }
+
+/// `replay --json` with a SigLIP model reports SigLIP's own sigmoid probability
+/// beside the calibrated score; with CLIP the field is absent.
+@Suite struct SigLIPReplayTests {
+  private func steps(_ arguments: [String]) throws -> [[String: Any]] {
+    let run = try Executables.monitor(
+      ["replay", Repository.root.appendingPathComponent("models/synthetic/demo/camera.mp4").path, "--json"]
+        + arguments)
+    #expect(run.status == 0, "\(run.output)")
+    let json = try #require(run.output.firstIndex(of: "{").map { String(run.output[$0...]) })
+    let report = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    return try #require(report["steps"] as? [[String: Any]])
+  }
+
+  @Test func siglipReplayReportsItsOwnProbability() throws {
+    let siglip = try steps([
+      "--model", Repository.root.appendingPathComponent("Tests/Fixtures/siglip/models/tiny-siglip").path, "--rule",
+      "a red circle", "--rule", "a person falls",
+    ])
+    #expect(siglip.count > 100)
+    for step in siglip {
+      let probabilities = try #require(step["siglip_probability"] as? [Double])
+      #expect(probabilities.count == 2 && probabilities.allSatisfy { $0 > 0 && $0 < 1 })
+    }
+    let clip = try steps(["--rule", "a red circle"])
+    #expect(!clip.isEmpty && clip.allSatisfy { $0["siglip_probability"] == nil })
+  }
+}

@@ -173,6 +173,16 @@ public final class Engine: @unchecked Sendable {
     }
   }
 
+  /// SigLIP's own probability that `embedding` shows `rule`'s text,
+  /// σ(scale · cos(embedding, prototype) + bias), for reference beside the
+  /// calibrated score (where the bias cancels); nil for CLIP models or a rule
+  /// that cannot be scored.
+  public func sigmoidProbability(_ embedding: [Float], rule: Rule) -> Double? {
+    guard let bias = clip.logitBias, let scorer = scorer(for: rule) else { return nil }
+    let cosine = Embedding.dot(Embedding.normalisedMean([embedding]), scorer.present.prototype)
+    return 1 / (1 + exp(-(Double(clip.logitScale) * cosine + Double(bias))))
+  }
+
   /// Problems found since the last call (for the log), oldest first.
   public func takeProblems() -> [String] {
     defer { problems = [] }

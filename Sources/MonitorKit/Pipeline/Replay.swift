@@ -15,6 +15,9 @@ public struct Replay: Sendable {
     public var scores: [Double]
     /// Smoothed score of each rule's `before`, in `rules` order (nil: a plain rule).
     public var before: [Double?] = []
+    /// SigLIP models only: their own sigmoid probability of each rule's text
+    /// for this frame's image embedding (`Engine.sigmoidProbability`), unsmoothed.
+    public var sigmoid: [Double]?
   }
 
   public struct Result: Sendable {
@@ -60,13 +63,17 @@ public struct Replay: Sendable {
       progress(frame.pts)
       // As the daemon: a still frame steps with the last embedding.
       let reused = still ? pipeline.lastEmbedding : nil
+      let embedding = reused ?? engine.embed([frame])[0]
       let (events, scores) = pipeline.step(
-        frame: frame, embedding: reused ?? engine.embed([frame])[0], still: reused != nil, rules: rules,
-        engine: engine)
+        frame: frame, embedding: embedding, still: reused != nil, rules: rules, engine: engine)
       result.events += events.map(\.event)
       let ruleScores = rules.map { rule in scores.first { $0.rule == rule.id } }
-      result.steps.append(
-        Step(time: frame.pts, scores: ruleScores.map { $0?.smoothed ?? 0 }, before: ruleScores.map { $0?.before }))
+      var step = Step(
+        time: frame.pts, scores: ruleScores.map { $0?.smoothed ?? 0 }, before: ruleScores.map { $0?.before })
+      if engine.clip.logitBias != nil {
+        step.sigmoid = rules.map { engine.sigmoidProbability(embedding, rule: $0) ?? 0 }
+      }
+      result.steps.append(step)
     }
     result.events += pipeline.finish(time: pipeline.lastSampledTime, engine: engine).map(\.event)
     result.frames = pipeline.sampled

@@ -25,7 +25,8 @@ import Testing
 
     let config = MambaConfig(dModel: width)
     var adapter = TemporalAdapter(
-      block: MambaBlock(weights: MambaWeights(random: config, seed: 3)), normWeight: [Float](repeating: 1, count: width),
+      block: MambaBlock(weights: MambaWeights(random: config, seed: 3)),
+      normWeight: [Float](repeating: 1, count: width),
       normBias: [Float](repeating: 0, count: width), gate: 0.5)
     var state = adapter.makeState()
     var output = [Float](repeating: 0, count: width)

@@ -191,7 +191,8 @@ public struct CLIPConfig: Sendable, Equatable {
       ("vision_config.patch_size", patchSize, 1...L.imageSize),
       ("text_config.vocab_size", vocabularySize, 3...L.vocabulary),
       ("text_config.max_position_embeddings", contextLength, 2...L.contextLength),
-      ("text_config.eos_token_id", eosTokenID, 0...max(vocabularySize - 1, 0)),
+      // SigLIP pools the last position and never reads it (transformers' default, 49407, is past its vocabulary).
+      ("text_config.eos_token_id", eosTokenID, family == .siglip ? Int.min...Int.max : 0...max(vocabularySize - 1, 0)),
       ("projection_dim", projectionDim, 1...L.width),
     ]
     for (field, value, range) in sizes where !range.contains(value) {

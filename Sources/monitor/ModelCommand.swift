@@ -72,7 +72,8 @@ struct ModelCommand: ParsableCommand {
     for speed in r.speeds {
       lines.append(
         "  speed \(speed.precision): \(String(format: "%.1f", speed.millisecondsPerFrame)) ms/frame over "
-          + "\(speed.frames) frames → about \(speed.cameras) camera(s) at \(String(format: "%g", r.cameraRate)) fps")
+          + "\(speed.frames) frames → about \(speed.cameras) camera(s) at \(String(format: "%g", r.cameraRate)) fps; "
+          + "resident \(mib(speed.residentMebibytes))")
     }
     return lines.joined(separator: "\n")
   }

@@ -8,7 +8,8 @@ import Testing
 /// On demand, not in CI: the full ViT-B/32 architecture with random weights,
 /// made by `tools/fixtures/make_clip_fixtures.sh --full DIR` (about 600 MB), compared
 /// with transformers the same way as the tiny checkpoints. Run with
-/// `MONITOR_CLIP_FULL_DIR=DIR swift test -c release --filter FullArchitectureTests`.
+/// `MONITOR_CLIP_FULL_DIR=DIR swift test -c release -Xswiftc -enable-testing --scratch-path .build-testable
+/// --filter FullArchitectureTests` (the test targets use @testable imports).
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["MONITOR_CLIP_FULL_DIR"] != nil))
 struct FullArchitectureTests {
   @Test func vitB32MatchesTransformers() throws {

@@ -25,6 +25,8 @@ import Testing
     #expect(base.family == .siglip && base.patchSize == 16 && base.imageSize == 224 && base.visionTokens == 196)
     #expect(base.contextLength == 64 && base.vocabularySize == 32000 && base.projectionDim == 768)
     #expect(base.vision.activation == .geluTanh && base.text.layerNormEps == 1e-6)
+    // transformers writes SiglipTextConfig's default eos_token_id (CLIP's 49407) into SigLIP configs; it is never read.
+    #expect(try config(["model_type": "siglip", "text_config": ["eos_token_id": 49407]]).family == .siglip)
     let clip = try config([:])
     #expect(clip.family == .clip && clip.visionTokens == 50 && clip.contextLength == 77 && clip.projectionDim == 512)
   }

@@ -18,6 +18,8 @@ public struct ModelReport: Sendable, Encodable {
     public var millisecondsPerFrame: Double
     /// Cameras at `cameraRate` this precision keeps up with, leaving a fifth of the CPU to decoding.
     public var cameras: Int
+    /// The process's resident memory with the model loaded in this precision and warmed up.
+    public var residentMebibytes: Double
   }
 
   public var directory: String
@@ -137,6 +139,7 @@ public struct ModelReport: Sendable, Encodable {
       let pixels = (0..<side * side * 3).map { _ in UInt8.random(in: 0...255, using: &generator) }
       let frame = Frame(pts: 0, width: side, height: side, pixels: pixels, sourceWidth: side, sourceHeight: side)
       _ = model.embed(frames: [frame])  // warm-up: first-touch of every weight page
+      let resident = ResidentMemory.mebibytes
       let clock = ContinuousClock()
       let start = clock.now
       var frames = 0
@@ -149,7 +152,9 @@ public struct ModelReport: Sendable, Encodable {
         (Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15) / Double(frames)
       let cameras = Int((1000 / milliseconds * 0.8 / cameraRate).rounded(.down))
       speeds.append(
-        Speed(precision: precision.rawValue, frames: frames, millisecondsPerFrame: milliseconds, cameras: cameras))
+        Speed(
+          precision: precision.rawValue, frames: frames, millisecondsPerFrame: milliseconds, cameras: cameras,
+          residentMebibytes: resident))
     }
   }
 

@@ -32,6 +32,7 @@ let package = Package(
     harness("vocabulary", ["ModelIO", "CLIP"]),
     harness("tokenizer", ["ModelIO", "CLIP"]),
     harness("spiece", ["ModelIO", "CLIP"]),
+    harness("gemma", ["ModelIO", "CLIP"]),
     harness("outbox", ["Alerts"]),
     harness("picture", ["Core", "Video"]),
   ]

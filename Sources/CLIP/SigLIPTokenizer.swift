@@ -83,27 +83,22 @@ public struct SigLIPTokenizer: Sendable {
     encoder.encode(normalizer.normalize(text))
   }
 
-  /// The text cut around the special tokens written in it, earliest (then longest) first.
+  /// The text cut around the special tokens written in it, earliest (then
+  /// longest) first, matched byte for byte as transformers does.
   private func splitSpecialTokens(_ text: String) -> [(String, Int32?)] {
+    let tokens = specials.map { (bytes: Array($0.text.utf8), id: $0.id) }
     var parts: [(String, Int32?)] = []
-    var rest = Substring(text)
+    var rest = Array(text.utf8)[...]
     while !rest.isEmpty {
-      var earliest: (range: Range<String.Index>, id: Int32)?
-      for (special, id) in specials {
-        guard let range = rest.range(of: special) else { continue }
-        if earliest == nil || range.lowerBound < earliest!.range.lowerBound
-          || (range.lowerBound == earliest!.range.lowerBound && range.upperBound > earliest!.range.upperBound)
-        {
-          earliest = (range, id)
-        }
-      }
-      guard let earliest else {
-        parts.append((String(rest), nil))
+      guard let (range, id) = ByteSearch.leftmostLongest(tokens, in: rest) else {
+        parts.append((String(decoding: rest, as: UTF8.self), nil))
         break
       }
-      if earliest.range.lowerBound > rest.startIndex { parts.append((String(rest[..<earliest.range.lowerBound]), nil)) }
-      parts.append(("", earliest.id))
-      rest = rest[earliest.range.upperBound...]
+      if range.lowerBound > rest.startIndex {
+        parts.append((String(decoding: rest[..<range.lowerBound], as: UTF8.self), nil))
+      }
+      parts.append(("", id))
+      rest = rest[range.upperBound...]
     }
     return parts
   }

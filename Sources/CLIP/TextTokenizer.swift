@@ -4,6 +4,7 @@ import ModelIO
 public enum TextTokenizer: Sendable {
   case clip(Tokenizer)
   case siglip(SigLIPTokenizer)
+  case siglip2(GemmaTokenizer)
 
   /// The tokenizer for `vocabulary`'s files.
   public init(_ vocabulary: CLIPFiles.Vocabulary, contextLength: Int) throws(ModelError) {
@@ -11,6 +12,11 @@ public enum TextTokenizer: Sendable {
     case .bytePairs(let pairs): self = .clip(Tokenizer(vocabulary: pairs, contextLength: contextLength))
     case .sentencePiece(let model, let path):
       self = .siglip(try SigLIPTokenizer(model: model, path: path, contextLength: contextLength))
+    case .gemma(let files, let path):
+      guard contextLength > files.prefixIDs.count + files.suffixIDs.count else {
+        throw ModelError(file: path, "the context (\(contextLength)) cannot hold the template's tokens")
+      }
+      self = .siglip2(GemmaTokenizer(files: files, contextLength: contextLength))
     }
   }
 
@@ -18,6 +24,7 @@ public enum TextTokenizer: Sendable {
     switch self {
     case .clip(let tokenizer): tokenizer.contextLength
     case .siglip(let tokenizer): tokenizer.contextLength
+    case .siglip2(let tokenizer): tokenizer.contextLength
     }
   }
 
@@ -26,6 +33,7 @@ public enum TextTokenizer: Sendable {
     switch self {
     case .clip(let tokenizer): tokenizer.encode(text)
     case .siglip(let tokenizer): tokenizer.encode(text)
+    case .siglip2(let tokenizer): tokenizer.encode(text)
     }
   }
 
@@ -34,6 +42,7 @@ public enum TextTokenizer: Sendable {
     switch self {
     case .clip(let tokenizer): tokenizer.isTruncated(text)
     case .siglip(let tokenizer): tokenizer.isTruncated(text)
+    case .siglip2(let tokenizer): tokenizer.isTruncated(text)
     }
   }
 }

@@ -24,6 +24,8 @@ public struct CLIPFiles: Sendable {
     case bytePairs(BPEVocabulary)
     /// SigLIP's SentencePiece unigram model (`spiece.model`).
     case sentencePiece(SentencePieceModel, path: String)
+    /// SigLIP 2's Gemma BPE (`tokenizer.json`, `tokenizer_config.json`).
+    case gemma(GemmaTokenizerFiles, path: String)
   }
 
   public init(directory: String) throws(ModelError) {
@@ -64,15 +66,20 @@ public struct CLIPFiles: Sendable {
       return .bytePairs(vocabulary)
     case .siglip:
       let path = directory + "/spiece.model"
-      if !FileManager.default.fileExists(atPath: path)
-        && FileManager.default.fileExists(atPath: directory + "/tokenizer.json")
-      {
-        throw ModelError(
-          file: directory + "/tokenizer.json",
-          "SigLIP 2's Gemma tokenizer (tokenizer.json without spiece.model) is not supported yet; SigLIP's spiece.model is"
-        )
+      let json = directory + "/tokenizer.json"
+      if !FileManager.default.fileExists(atPath: path) && FileManager.default.fileExists(atPath: json) {
+        // SigLIP 2: Gemma's tokenizer.
+        let files = try GemmaTokenizerFiles(directory: directory)
+        let ids = files.vocabulary.map { ($0.key, $0.value) } + files.addedTokens.map { ($0.content, $0.id) }
+        if let (token, id) = ids.first(where: { Int($0.1) >= config.vocabularySize }) {
+          throw ModelError(
+            file: json,
+            "token '\(token.prefix(40))' has id \(id), outside the \(config.vocabularySize) of config.json's vocab_size"
+          )
+        }
+        return .gemma(files, path: json)
       }
-      try need(["spiece.model"], "SigLIP")
+      try need(["spiece.model"], "SigLIP (spiece.model, or SigLIP 2's tokenizer.json)")
       let model = try SentencePieceModel(path: path)
       guard model.pieces.count <= config.vocabularySize else {
         throw ModelError(

@@ -1,11 +1,10 @@
+import CLIP
 import Core
 import Foundation
 import ModelIO
 import Tensor
 import TestSupport
 import Testing
-
-@testable import CLIP
 
 /// On demand, not in CI: one architecture at its published configuration
 /// with random weights (models/architectures, built by
@@ -32,24 +31,7 @@ struct ArchitectureTests {
       #expect(maxAbs <= 1e-4 && cosine >= 0.99999, "\(name) \(what) \(index): max abs \(maxAbs), cosine \(cosine)")
     }
 
-    let loadError: String? = {
-      do {
-        _ = try CLIPFiles(directory: directory)
-        return nil
-      } catch {
-        return "\(error)"
-      }
-    }()
-    if let loadError {
-      // SigLIP 2: its towers on transformers' ids until its tokenizer is read.
-      print("architecture \(name): \(loadError)")
-      #expect(loadError.contains("not supported yet"), "\(loadError)")
-      try checkTowers(directory: directory, json: json, reference: reference, expectClose: expectClose)
-      print("architecture \(name): resident \(Int(ResidentMemory.mebibytes)) MiB with both towers loaded (fp32)")
-      return
-    }
-    let files = try CLIPFiles(directory: directory)
-    var model = try CLIPModel(files: files)
+    var model = try CLIPModel(directory: directory)
     let frames = try CLIPModelTests.frames(reference, size: model.config.imageSize)
     for (i, embedding) in model.embed(frames: frames).enumerated() { expectClose(embedding, images, i, "image") }
     for (i, text) in json.texts.enumerated() {
@@ -57,23 +39,5 @@ struct ArchitectureTests {
       expectClose(model.embed(text: text), texts, i, "text")
     }
     print("architecture \(name): resident \(Int(ResidentMemory.mebibytes)) MiB with the model loaded (fp32)")
-  }
-
-  private func checkTowers(
-    directory: String, json: CLIPModelTests.Reference, reference: SafeTensors,
-    expectClose: (_ got: [Float], _ expected: Tensor, _ index: Int, _ what: String) -> Void
-  ) throws {
-    let config = try CLIPConfig(contentsOf: directory + "/config.json")
-    let weights = try SafeTensors(path: directory + "/model.safetensors")
-    let processing = try CLIPFiles.imageProcessing(directory + "/preprocessor_config.json", imageSize: config.imageSize)
-    var imageTower = try ImageEncoder(
-      file: weights, config: config, preprocessing: Preprocessing(mean: processing.mean, std: processing.std),
-      precision: .fp32)
-    var textTower = try TextEncoder(file: weights, config: config, precision: .fp32)
-    let frames = try CLIPModelTests.frames(reference, size: config.imageSize)
-    let images = try reference.tensor("image_embeds")
-    let texts = try reference.tensor("text_embeds")
-    for (i, embedding) in imageTower.encode(frames).enumerated() { expectClose(embedding, images, i, "image") }
-    for (i, ids) in json.input_ids.enumerated() { expectClose(textTower.encode(ids: ids), texts, i, "text") }
   }
 }

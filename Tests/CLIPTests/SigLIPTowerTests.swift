@@ -13,7 +13,7 @@ import Testing
 /// both GELU variants, odd head counts, a text tower narrower than the vision
 /// one. Token ids come from transformers, so the towers are checked alone.
 @Suite struct SigLIPTowerTests {
-  static let models = ["tiny-siglip", "tiny-siglip-odd"]
+  static let models = ["tiny-siglip", "tiny-siglip-odd", "tiny-siglip2"]
   static let root = Repository.root.appendingPathComponent("Tests/Fixtures/siglip/models").path
 
   struct Reference: Decodable {

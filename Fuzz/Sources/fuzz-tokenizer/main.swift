@@ -1,9 +1,10 @@
 import CLIP
 import FuzzSupport
 
-/// Any bytes as rule text, tokenized with OpenAI's CLIP vocabulary and with
-/// SigLIP's SentencePiece tokenizer (the committed test fixtures): always the
-/// context length, start and end tokens in place, whatever the Unicode.
+/// Any bytes as rule text, tokenized with OpenAI's CLIP vocabulary, SigLIP's
+/// SentencePiece tokenizer and SigLIP 2's Gemma tokenizer (the committed test
+/// fixtures): always the context length, start and end tokens in place,
+/// whatever the Unicode.
 let tokenizer: Tokenizer = {
   do { return try Tokenizer(directory: FuzzInput.repository() + "/Tests/Fixtures/clip/tokenizer") } catch {
     fatalError("\(error)")
@@ -15,6 +16,11 @@ let siglip: SigLIPTokenizer = {
   do { return try SigLIPTokenizer(path: path, contextLength: 64) } catch { fatalError("\(error)") }
 }()
 
+let gemma: GemmaTokenizer = {
+  let directory = FuzzInput.repository() + "/Tests/Fixtures/siglip/gemma-tokenizer/siglip2"
+  do { return try GemmaTokenizer(directory: directory, contextLength: 64) } catch { fatalError("\(error)") }
+}()
+
 runFuzzer { data, size in
   let text = FuzzInput(data, size).text
   let ids = tokenizer.encode(text)
@@ -22,5 +28,6 @@ runFuzzer { data, size in
   precondition(ids.contains(tokenizer.endID))
   let siglipIDs = siglip.encode(text)
   precondition(siglipIDs.count == siglip.contextLength && siglipIDs.contains(siglip.endID))
+  precondition(gemma.encode(text).count == gemma.contextLength)
   return 0
 }

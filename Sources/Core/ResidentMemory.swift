@@ -20,4 +20,19 @@ public enum ResidentMemory {
   }
 
   public static var mebibytes: Double { Double(bytes()) / 1_048_576 }
+
+  /// The most this process has had resident (VmHWM of /proc/self/status), in MiB; 0 if unknown.
+  public static var peakMebibytes: Double {
+    let fd = open("/proc/self/status", O_RDONLY)
+    guard fd >= 0 else { return 0 }
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+    guard count > 0 else { return 0 }
+    let text = String(decoding: buffer[..<count], as: UTF8.self)
+    guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+      let kib = Double(line.split(separator: " ").dropFirst().first ?? "")
+    else { return 0 }
+    return kib / 1024
+  }
 }

@@ -38,6 +38,8 @@ struct ArchitectureTests {
       #expect(model.tokenizer.encode(text) == json.input_ids[i], "\(name) tokens of \(text.debugDescription)")
       expectClose(model.embed(text: text), texts, i, "text")
     }
-    print("architecture \(name): resident \(Int(ResidentMemory.mebibytes)) MiB with the model loaded (fp32)")
+    print(
+      "architecture \(name): resident \(Int(ResidentMemory.mebibytes)) MiB with the model loaded (fp32), "
+        + "peak \(Int(ResidentMemory.peakMebibytes)) MiB")
   }
 }

@@ -18,7 +18,8 @@ let package = Package(
     .library(
       name: "MonitorLibraries",
       targets: [
-        "Core", "TOML", "Config", "Tensor", "ModelIO", "CLIP", "Mamba", "Rules", "Video", "Alerts", "MonitorKit",
+        "Core", "TOML", "Config", "Tensor", "ModelIO", "CLIP", "Mamba", "Rules", "Video", "Alerts", "History",
+        "MonitorKit",
       ]),
     // For the fuzz package (Fuzz/): each harness links only the leaf module it fuzzes.
     .library(name: "Core", targets: ["Core"]),
@@ -37,6 +38,8 @@ let package = Package(
     // docs/ARCHITECTURE.md, "Lifecycle"), and the log through swift-log.
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    // The event history: SQLite through GRDB (migrations, WAL pools, records).
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
   ],
   targets: [
     // System-library shims: modulemap + prefixed inline wrappers for what Swift cannot import.
@@ -75,11 +78,14 @@ let package = Package(
     .target(name: "Config", dependencies: ["Core", "TOML", "Rules", "Video"], swiftSettings: strict),
     // Alerts: libmosquitto publisher, topics, payloads, on-disk outbox, Home Assistant discovery.
     .target(name: "Alerts", dependencies: ["Core", "CMosquitto"], swiftSettings: strict),
+    // The event history: episodes in SQLite (GRDB) with their snapshots, retention, queries.
+    .target(
+      name: "History", dependencies: ["Core", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
     // The daemon: configuration, rule store, per-camera pipeline, inference workers.
     .target(
       name: "MonitorKit",
       dependencies: [
-        "Core", "TOML", "Config", "Video", "CLIP", "Mamba", "Rules", "ModelIO", "Tensor", "Alerts",
+        "Core", "TOML", "Config", "Video", "CLIP", "Mamba", "Rules", "ModelIO", "Tensor", "Alerts", "History",
         "CEmbeddedModel",
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -108,8 +114,11 @@ let package = Package(
     .testTarget(name: "RulesTests", dependencies: ["Rules", "Core", "TestSupport"], swiftSettings: strict),
     .testTarget(
       name: "MonitorKitTests",
-      dependencies: ["MonitorKit", "Alerts", "Core", "Rules", "Video", "ModelIO", "Tensor", "TestSupport"],
+      dependencies: [
+        "MonitorKit", "Alerts", "Core", "History", "Rules", "Video", "ModelIO", "Tensor", "TestSupport",
+      ],
       swiftSettings: strict),
+    .testTarget(name: "HistoryTests", dependencies: ["History", "Core", "TestSupport"], swiftSettings: strict),
     .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Core", "TestSupport"], swiftSettings: strict),
     .testTarget(name: "CShimTests", dependencies: ["CFFmpeg", "COpenBLAS", "CMosquitto"], swiftSettings: strict),
   ]

@@ -59,6 +59,28 @@ public struct Configuration: Sendable, Equatable {
     ]
   }
 
+  /// `[history]`: every episode in SQLite under `state_dir/history`, with its snapshot.
+  public struct History: Sendable, Equatable {
+    public var enabled = true
+    /// Ended episodes older than this are deleted.
+    public var keepDays = 30
+    /// The database and snapshots together stay under this; the oldest go first.
+    public var maxMegabytes = 1_024
+
+    public static let keys = ["enabled", "keep_days", "max_megabytes"]
+
+    init() {}
+
+    init(_ table: TOMLTable, file: String) throws(ConfigError) {
+      try table.requireKnownKeys(Self.keys, file: file)
+      enabled = try table.boolean("enabled", file: file) ?? enabled
+      keepDays = try table.integer("keep_days", in: 1...36_500, named: "history keep_days", file: file) ?? keepDays
+      maxMegabytes =
+        try table.integer("max_megabytes", in: 1...1_048_576, named: "history max_megabytes", file: file)
+        ?? maxMegabytes
+    }
+  }
+
   /// Node name in MQTT topics (default: the host name).
   public var node: String
   public var rulesDirectory = "/etc/monitor/rules.d"
@@ -72,9 +94,10 @@ public struct Configuration: Sendable, Equatable {
   /// What CLIP's linear layers compute in (`[model] precision`).
   public var precision: ModelPrecision = .auto
   public var mqtt = MQTT()
+  public var history = History()
   public var cameras: [Camera] = []
 
-  public static let keys = ["node", "rules_dir", "state_dir", "threads", "model", "mqtt", "cameras"]
+  public static let keys = ["node", "rules_dir", "state_dir", "threads", "model", "mqtt", "history", "cameras"]
   public static let modelKeys = ["clip", "temporal", "precision"]
 
   /// `[model] precision`: `auto` picks int8 where the CPU runs it well and a
@@ -142,6 +165,7 @@ public struct Configuration: Sendable, Equatable {
       }
     }
     if let section = try Self.section("mqtt", in: table, file: file) { mqtt = try MQTT(section, file: file) }
+    if let section = try Self.section("history", in: table, file: file) { history = try History(section, file: file) }
     if let entry = table["cameras"] {
       guard case .tables(let list) = entry.value else {
         throw ConfigError(file: file, line: entry.line, "cameras must be [[cameras]] tables")

@@ -29,7 +29,7 @@ import Testing
   @Test(arguments: [
     (
       "trheads = 2",
-      "m.toml:1: unknown key 'trheads' (did you mean 'threads'?); valid keys: node, rules_dir, state_dir, threads, model, mqtt, cameras"
+      "m.toml:1: unknown key 'trheads' (did you mean 'threads'?); valid keys: node, rules_dir, state_dir, threads, model, mqtt, history, cameras"
     ),
     ("threads = 0", "m.toml:1: threads must be 1…64, got 0"),
     ("node = \"Edge 1\"", "m.toml:1: node 'Edge 1' must be a–z, 0–9, '-' or '_' (it names MQTT topics)"),
@@ -70,6 +70,8 @@ import Testing
       "m.toml:4: unknown key 'fsp' (did you mean 'fps'?); valid keys: name, url, fps, motion, motion_threshold, transport, enabled, loop"
     ),
     ("cameras = 3", "m.toml:1: cameras must be [[cameras]] tables"),
+    ("[history]\nkeep_days = 0", "m.toml:2: history keep_days must be 1…36500, got 0"),
+    ("[history]\nmax_mb = 5", "m.toml:2: unknown key 'max_mb'; valid keys: enabled, keep_days, max_megabytes"),
   ])
   func everyClassOfMistakeIsOneLineWithTheLine(text: String, message: String) {
     Self.refused(text, message)

@@ -1,6 +1,7 @@
 import Alerts
 import Core
 import Foundation
+import History
 import MonitorKit
 import TestSupport
 import Testing
@@ -94,5 +95,16 @@ import Testing
     #expect(second.log.contains("ending \(killedOpen.count) episode(s) the previous run left open"))
     let journal = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/episodes")
     #expect(journal.filter { $0.hasSuffix(".json") }.isEmpty)
+    // The event history (WAL) survived the SIGKILL whole, and recorded the restart's ends.
+    let history = try EventHistory(directory: directory.path + "/history", readOnly: true)
+    #expect(try history.integrityCheck() == "ok")
+    for id in killedOpen {
+      let episode = try history.event(id: id)
+      #expect(episode?.state == .ended && episode?.endReason == "restart", "\(id)")
+    }
+    let listed = try ChildProcess(try Executables.path("monitor"), ["events", "--config", config, "--json"])
+    listed.process.waitUntilExit()
+    #expect(listed.process.terminationStatus == 0)
+    #expect(killedOpen.allSatisfy { listed.log.contains("\"id\":\"\($0)\"") }, "\(listed.log)")
   }
 }

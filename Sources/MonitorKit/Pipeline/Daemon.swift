@@ -2,6 +2,7 @@ import Alerts
 import Config
 import Core
 import Foundation
+import History
 import Rules
 import Synchronization
 import Tensor
@@ -28,6 +29,8 @@ public final class Daemon: @unchecked Sendable {
   private let worker: InferenceWorker
   private let delivery: EventDelivery
   private let journal: EpisodeJournal?
+  /// Every episode with its snapshot (`[history]`); nil when off or when `state_dir` refused it.
+  public let history: HistoryRecorder?
   private var readers: [Thread] = []
   private let intervalStart = Mutex(ContinuousClock.now)
 
@@ -79,10 +82,12 @@ public final class Daemon: @unchecked Sendable {
       states = nil
       log("state_dir \(configuration.stateDirectory): \(error); temporal states will not survive a restart")
     }
+    history = Self.openHistory(configuration, log: log)
     delivery = EventDelivery(
       // MQTT first: its outbox record is fsync'd before the log line and the
       // events file see the event, so a line there means a stored event.
-      sinks: (publisher.map { [$0] } ?? []) + sinks, journal: journal, states: states, log: log)
+      sinks: (publisher.map { [$0] } ?? []) + sinks + (history.map { [$0] } ?? []), journal: journal, states: states,
+      log: log)
     var pipelines: [CameraPipeline] = []
     for camera in configuration.cameras where camera.enabled {
       do {
@@ -122,6 +127,22 @@ public final class Daemon: @unchecked Sendable {
     }
   }
 
+  /// The history in `state_dir/history`, or nil (off, or the directory refused it: logged, the daemon runs on).
+  private static func openHistory(_ configuration: Configuration, log: @escaping @Sendable (String) -> Void)
+    -> HistoryRecorder?
+  {
+    guard configuration.history.enabled else { return nil }
+    do {
+      let retention = Retention(
+        days: Double(configuration.history.keepDays), megabytes: configuration.history.maxMegabytes)
+      return HistoryRecorder(
+        history: try EventHistory(directory: configuration.historyDirectory), retention: retention, log: log)
+    } catch {
+      log("event history off: \(error)")
+      return nil
+    }
+  }
+
   /// Camera × rule pairs that exist (for Home Assistant entities and retained states).
   static func entities(cameras: [String], rules: [Rule]) -> Set<MQTTPublisher.Entity> {
     var entities: Set<MQTTPublisher.Entity> = []
@@ -135,6 +156,7 @@ public final class Daemon: @unchecked Sendable {
 
   /// Loads the rules, then starts delivery, the worker and one reader per camera.
   public func start() {
+    history?.prune()
     publisher?.start()
     let contents = watcher.start()
     engine.examples.prepare(for: contents.rules)

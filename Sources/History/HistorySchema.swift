@@ -1,0 +1,45 @@
+import GRDB
+
+/// The database's schema as an ordered list of migrations (GRDB's
+/// `DatabaseMigrator` records which ran in `grdb_migrations`). A migration,
+/// once released, never changes: a new one is appended, and the upgrade test
+/// builds a database with the first schema and migrates it.
+enum HistorySchema {
+  /// The schema `monitor` 0.x shipped first.
+  static let first = "v1-episodes"
+
+  static var migrator: DatabaseMigrator {
+    var migrator = DatabaseMigrator()
+    migrator.registerMigration(first) { db in
+      try db.create(table: "episode") { table in
+        table.primaryKey("id", .text)
+        table.column("camera", .text).notNull()
+        table.column("rule", .text).notNull()
+        table.column("label", .text).notNull()
+        table.column("model", .text).notNull()
+        table.column("state", .text).notNull()
+        table.column("started_at", .double).notNull()
+        table.column("ended_at", .double)
+        table.column("start_time", .double).notNull()
+        table.column("end_time", .double)
+        table.column("score", .double).notNull()
+        table.column("top_score", .double).notNull()
+        table.column("threshold", .double).notNull()
+        table.column("before_time", .double)
+        table.column("end_reason", .text)
+        table.column("snapshot_path", .text)
+        table.column("snapshot_bytes", .integer).notNull().defaults(to: 0)
+      }
+      try db.create(index: "episode_started_at", on: "episode", columns: ["started_at"])
+      try db.create(index: "episode_camera_rule", on: "episode", columns: ["camera", "rule", "started_at"])
+    }
+    // Room for what later work records per episode: its clip and the operator's verdict.
+    migrator.registerMigration("v2-clip-feedback") { db in
+      try db.alter(table: "episode") { table in
+        table.add(column: "clip_path", .text)
+        table.add(column: "feedback", .text)
+      }
+    }
+    return migrator
+  }
+}

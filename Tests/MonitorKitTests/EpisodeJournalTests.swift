@@ -106,5 +106,13 @@ import Testing
     listed.process.waitUntilExit()
     #expect(listed.process.terminationStatus == 0)
     #expect(killedOpen.allSatisfy { listed.log.contains("\"id\":\"\($0)\"") }, "\(listed.log)")
+    let validation = try ChildProcess(
+      "/bin/sh",
+      [
+        "-c",
+        "\(Repository.script("validate-json")) \(Repository.root.path)/schemas/history-episode.schema.json < \(listed.logURL.path)",
+      ])
+    validation.process.waitUntilExit()
+    #expect(validation.process.terminationStatus == 0, "\(validation.log)")
   }
 }

@@ -39,7 +39,29 @@ public final class EventHistory: Sendable {
     } catch let error as HistoryError {
       throw error
     } catch {
-      throw HistoryError("\(path): \(Self.describe(error))")
+      let code = (error as? DatabaseError)?.resultCode
+      throw HistoryError(
+        "\(path): \(Self.describe(error))", damaged: code == .SQLITE_NOTADB || code == .SQLITE_CORRUPT)
+    }
+  }
+
+  /// Opens the history for writing; a file that is not a database or is
+  /// corrupt (a disk fault, a stray copy) is moved aside as
+  /// `history.sqlite.bad-<seconds>` (logged) and a new history starts, so one
+  /// damaged file never leaves the daemon without history from then on.
+  public static func openForWriting(directory: String, log: @Sendable (String) -> Void) throws(HistoryError)
+    -> EventHistory
+  {
+    do {
+      return try EventHistory(directory: directory)
+    } catch let error where error.damaged {
+      let path = directory + "/" + fileName
+      let aside = "\(path).bad-\(Int(Date().timeIntervalSince1970))"
+      for suffix in ["", "-wal", "-shm"] {
+        try? FileManager.default.moveItem(atPath: path + suffix, toPath: aside + suffix)
+      }
+      log("event history: \(error); moved aside as \(aside), starting a new history")
+      return try EventHistory(directory: directory)
     }
   }
 
@@ -210,5 +232,10 @@ public final class EventHistory: Sendable {
 /// A history that cannot be opened, read or written: one line naming the file.
 public struct HistoryError: Error, CustomStringConvertible, Sendable {
   public var description: String
-  public init(_ description: String) { self.description = description }
+  /// The file is not a database, or a corrupt one (not a permission or a full disk).
+  public var damaged = false
+  public init(_ description: String, damaged: Bool = false) {
+    self.description = description
+    self.damaged = damaged
+  }
 }

@@ -124,6 +124,20 @@ import Testing
     #expect(try reader.events(EventQuery()).count == 1)
   }
 
+  /// A file that is not a database is moved aside (logged) and a new history starts.
+  @Test func aDamagedDatabaseIsMovedAside() throws {
+    let directory = try Repository.temporaryDirectory("history").path
+    try Data(repeating: 0x5A, count: 8_192).write(to: URL(fileURLWithPath: directory + "/history.sqlite"))
+    #expect(throws: HistoryError.self) { try EventHistory(directory: directory) }
+    let log = Recorder<String>()
+    let history = try EventHistory.openForWriting(directory: directory, log: { log.append($0) })
+    try history.record(Self.event(.new, id: Self.ids[0]), snapshot: nil, at: 1)
+    #expect(try history.events(EventQuery()).count == 1)
+    #expect(log.all.count == 1 && log.all[0].contains("moved aside as \(directory)/history.sqlite.bad-"), "\(log.all)")
+    let files = try FileManager.default.contentsOfDirectory(atPath: directory)
+    #expect(files.contains { $0.hasPrefix("history.sqlite.bad-") })
+  }
+
   /// A history the disk refuses costs the history, not the daemon: logged once, then again when it recovers.
   @Test func aFailingDatabaseIsLoggedOnce() throws {
     let directory = try Repository.temporaryDirectory("history").path

@@ -136,7 +136,8 @@ public final class Daemon: @unchecked Sendable {
       let retention = Retention(
         days: Double(configuration.history.keepDays), megabytes: configuration.history.maxMegabytes)
       return HistoryRecorder(
-        history: try EventHistory(directory: configuration.historyDirectory), retention: retention, log: log)
+        history: try EventHistory.openForWriting(directory: configuration.historyDirectory, log: log),
+        retention: retention, log: log)
     } catch {
       log("event history off: \(error)")
       return nil

@@ -118,35 +118,19 @@ public final class EventHistory: Sendable {
 
   /// Episodes matching `query`, newest first.
   public func events(_ query: EventQuery) throws(HistoryError) -> [StoredEvent] {
-    var conditions: [String] = []
-    var arguments: StatementArguments = []
-    if let camera = query.camera {
-      conditions.append("camera = ?")
-      arguments += [camera]
-    }
-    if let rule = query.rule {
-      conditions.append("rule = ?")
-      arguments += [rule]
-    }
-    if let since = query.since {
-      conditions.append("coalesce(ended_at, 1e300) >= ?")
-      arguments += [since]
-    }
-    if let until = query.until {
-      conditions.append("started_at <= ?")
-      arguments += [until]
-    }
-    let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-    arguments += [query.limit]
-    return try read { db in
-      try StoredEvent.fetchAll(
-        db, sql: "SELECT * FROM episode \(filter) ORDER BY started_at DESC, id LIMIT ?", arguments: arguments)
-    }
+    var request = StoredEvent.all()
+    if let camera = query.camera { request = request.filter(Column("camera") == camera) }
+    if let rule = query.rule { request = request.filter(Column("rule") == rule) }
+    // Open episodes are current at any `since`.
+    if let since = query.since { request = request.filter(Column("ended_at") == nil || Column("ended_at") >= since) }
+    if let until = query.until { request = request.filter(Column("started_at") <= until) }
+    let page = request.order(Column("started_at").desc, Column("id")).limit(query.limit)
+    return try read { db in try page.fetchAll(db) }
   }
 
   /// One episode, or nil.
   public func event(id: String) throws(HistoryError) -> StoredEvent? {
-    try read { db in try StoredEvent.fetchOne(db, sql: "SELECT * FROM episode WHERE id = ?", arguments: [id]) }
+    try read { db in try StoredEvent.filter(Column("id") == id).fetchOne(db) }
   }
 
   /// Bytes the history holds: live database pages and snapshot files.

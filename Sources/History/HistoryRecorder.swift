@@ -7,7 +7,7 @@ import Foundation
 /// once, counted, and the next event tries again. Retention runs at start
 /// and then hourly.
 public final class HistoryRecorder: AlertSink, @unchecked Sendable {
-  public let history: EventHistory
+  private let history: EventHistory
   private let retention: Retention
   private let log: @Sendable (String) -> Void
   private let now: @Sendable () -> Double

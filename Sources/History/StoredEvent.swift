@@ -51,6 +51,10 @@ public struct StoredEvent: Sendable, Equatable {
   }
 }
 
+extension StoredEvent: TableRecord {
+  public static let databaseTableName = "episode"
+}
+
 extension StoredEvent: FetchableRecord {
   public init(row: Row) {
     id = row["id"]

@@ -30,7 +30,7 @@ public final class Daemon: @unchecked Sendable {
   private let delivery: EventDelivery
   private let journal: EpisodeJournal?
   /// Every episode with its snapshot (`[history]`); nil when off or when `state_dir` refused it.
-  public let history: HistoryRecorder?
+  private let history: HistoryRecorder?
   private var readers: [Thread] = []
   private let intervalStart = Mutex(ContinuousClock.now)
 

@@ -130,8 +130,10 @@ import Testing
     let rules = directory.appendingPathComponent("rules").path
     try FileManager.default.createDirectory(atPath: rules, withIntermediateDirectories: true)
     let config = directory.appendingPathComponent("monitor.toml").path
+    // state_dir in the test's folder: the default (/var/lib/monitor) is outside the clone.
     try """
     rules_dir = "\(rules)"
+    state_dir = "\(directory.path)"
     threads = 1
     [model]
     clip = "\(DaemonTests.model)"

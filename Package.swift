@@ -19,7 +19,7 @@ let package = Package(
       name: "MonitorLibraries",
       targets: [
         "Core", "TOML", "Config", "Tensor", "ModelIO", "CLIP", "Mamba", "Rules", "Video", "Alerts", "History",
-        "MonitorKit",
+        "HTTPAPI", "MonitorKit",
       ]),
     // For the fuzz package (Fuzz/): each harness links only the leaf module it fuzzes.
     .library(name: "Core", targets: ["Core"]),
@@ -30,6 +30,7 @@ let package = Package(
     .library(name: "CLIP", targets: ["CLIP"]),
     .library(name: "Video", targets: ["Video"]),
     .library(name: "Alerts", targets: ["Alerts"]),
+    .library(name: "History", targets: ["History"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,6 +41,13 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     // The event history: SQLite through GRDB (migrations, WAL pools, records).
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    // The HTTP API (Hummingbird) and its /metrics: the daemon counts through the
+    // swift-metrics facade, swift-prometheus renders the text format.
+    // Without its default traits: swift-configuration support and full Foundation are not needed here.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
   ],
   targets: [
     // System-library shims: modulemap + prefixed inline wrappers for what Swift cannot import.
@@ -81,12 +89,24 @@ let package = Package(
     // The event history: episodes in SQLite (GRDB) with their snapshots, retention, queries.
     .target(
       name: "History", dependencies: ["Core", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
+    // The HTTP API: health, Prometheus metrics, the event history and snapshots; bearer tokens.
+    .target(
+      name: "HTTPAPI",
+      dependencies: [
+        "Core", "History", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdCore", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "CoreMetrics", package: "swift-metrics"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+      ],
+      swiftSettings: strict),
     // The daemon: configuration, rule store, per-camera pipeline, inference workers.
     .target(
       name: "MonitorKit",
       dependencies: [
         "Core", "TOML", "Config", "Video", "CLIP", "Mamba", "Rules", "ModelIO", "Tensor", "Alerts", "History",
-        "CEmbeddedModel",
+        "HTTPAPI", "CEmbeddedModel", .product(name: "CoreMetrics", package: "swift-metrics"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),
@@ -119,6 +139,13 @@ let package = Package(
       ],
       swiftSettings: strict),
     .testTarget(name: "HistoryTests", dependencies: ["History", "Core", "TestSupport"], swiftSettings: strict),
+    .testTarget(
+      name: "HTTPAPITests",
+      dependencies: [
+        "HTTPAPI", "History", "Core", "TestSupport", .product(name: "CoreMetrics", package: "swift-metrics"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ],
+      swiftSettings: strict),
     .testTarget(name: "AlertsTests", dependencies: ["Alerts", "Core", "TestSupport"], swiftSettings: strict),
     .testTarget(name: "CShimTests", dependencies: ["CFFmpeg", "COpenBLAS", "CMosquitto"], swiftSettings: strict),
   ]

@@ -35,5 +35,6 @@ let package = Package(
     harness("gemma", ["ModelIO", "CLIP"]),
     harness("outbox", ["Alerts"]),
     harness("picture", ["Core", "Video"]),
+    harness("api-query", ["Core", "History"]),
   ]
 )

@@ -42,6 +42,8 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
   private let session: Mutex<BrokerSession>
   /// Frame decoded → PUBACK, per event acknowledged since the last `takeLatencies()`.
   private let latencies = Mutex(LatencySamples())
+  /// Told each acknowledged event's decoded-to-PUBACK time as it happens (the daemon's metrics).
+  private let onAcknowledged: @Sendable (Duration) -> Void
   private let entitiesFile: String?
   /// Held while outbox messages are handed to libmosquitto, by `deliver` and
   /// by the connect callback's resend of the backlog, so events leave in
@@ -56,9 +58,11 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
   /// runs (in `state_dir`), so the first `setEntities` also removes those of
   /// rules deleted while the daemon was down; nil keeps it in memory only.
   public init(
-    settings: Settings, outbox: Outbox, entitiesFile: String? = nil, log: @escaping @Sendable (String) -> Void
+    settings: Settings, outbox: Outbox, entitiesFile: String? = nil, log: @escaping @Sendable (String) -> Void,
+    onAcknowledged: @escaping @Sendable (Duration) -> Void = { _ in }
   ) throws {
     self.settings = settings
+    self.onAcknowledged = onAcknowledged
     self.outbox = outbox
     self.entitiesFile = entitiesFile
     self.log = log
@@ -269,7 +273,11 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
   fileprivate func acknowledged(mid: Int32) {
     guard let (sequence, decodedAt) = session.withLock({ $0.acknowledged(mid: mid) }) else { return }
     outbox.remove(sequence)
-    if let decodedAt { latencies.withLock { $0.add(since: decodedAt) } }
+    if let decodedAt {
+      let elapsed = ContinuousClock.now - decodedAt
+      latencies.withLock { $0.add(elapsed) }
+      onAcknowledged(elapsed)
+    }
   }
 
   fileprivate func received(topic: String, payload: Data) {

@@ -4,7 +4,7 @@ import Rules
 import TOML
 import Video
 
-/// `/etc/monitor/monitor.toml`: cameras, models, rules, state, threads, MQTT.
+/// `/etc/monitor/monitor.toml`: cameras, models, rules, state, threads, MQTT, history, HTTP.
 /// Strict: an unknown key is an error naming the key, its line and the
 /// closest valid key; every field has a default (see `systemd/monitor.toml`
 /// for the commented example); cross-field checks say what to fix.
@@ -95,9 +95,10 @@ public struct Configuration: Sendable, Equatable {
   public var precision: ModelPrecision = .auto
   public var mqtt = MQTT()
   public var history = History()
+  public var http = HTTP()
   public var cameras: [Camera] = []
 
-  public static let keys = ["node", "rules_dir", "state_dir", "threads", "model", "mqtt", "history", "cameras"]
+  public static let keys = ["node", "rules_dir", "state_dir", "threads", "model", "mqtt", "history", "http", "cameras"]
   public static let modelKeys = ["clip", "temporal", "precision"]
 
   /// `[model] precision`: `auto` picks int8 where the CPU runs it well and a
@@ -166,6 +167,7 @@ public struct Configuration: Sendable, Equatable {
     }
     if let section = try Self.section("mqtt", in: table, file: file) { mqtt = try MQTT(section, file: file) }
     if let section = try Self.section("history", in: table, file: file) { history = try History(section, file: file) }
+    if let section = try Self.section("http", in: table, file: file) { http = try HTTP(section, file: file) }
     if let entry = table["cameras"] {
       guard case .tables(let list) = entry.value else {
         throw ConfigError(file: file, line: entry.line, "cameras must be [[cameras]] tables")

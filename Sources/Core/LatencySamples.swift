@@ -23,8 +23,9 @@ public struct LatencySamples: Sendable, Equatable {
   }
 
   /// Adds the time elapsed since `instant`.
-  public mutating func add(since instant: ContinuousClock.Instant) {
-    let elapsed = ContinuousClock.now - instant
+  public mutating func add(since instant: ContinuousClock.Instant) { add(ContinuousClock.now - instant) }
+
+  public mutating func add(_ elapsed: Duration) {
     add(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
   }
 

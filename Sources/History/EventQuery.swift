@@ -1,3 +1,5 @@
+import Core
+
 /// Which episodes `monitor events` and `GET /api/events` list.
 public struct EventQuery: Sendable, Equatable {
   /// Most episodes one answer holds (an API client pages with `until`).
@@ -37,5 +39,37 @@ public struct Retention: Sendable, Equatable {
   public init(maximumAge: Double, maximumBytes: Int) {
     self.maximumAge = maximumAge
     self.maximumBytes = maximumBytes
+  }
+}
+
+extension EventQuery {
+  /// Names `GET /api/events` takes (anything else is refused, so a typo is not silently ignored).
+  public static let parameterNames = ["camera", "rule", "since", "until", "limit"]
+
+  /// The query `GET /api/events?camera=…&since=…` asks for, from its decoded
+  /// parameters; throws one line naming the parameter and what it accepts.
+  public init(parameters: [(name: String, value: String)], now: Double) throws(ConfigError) {
+    self.init()
+    var seen: Set<String> = []
+    for (name, value) in parameters {
+      guard Self.parameterNames.contains(name) else {
+        throw ConfigError(
+          file: String(name.prefix(64)), line: 0,
+          "unknown parameter (use \(Self.parameterNames.joined(separator: ", ")))")
+      }
+      guard seen.insert(name).inserted else { throw ConfigError(file: name, line: 0, "given twice") }
+      guard value.utf8.count <= 256 else { throw ConfigError(file: name, line: 0, "longer than 256 bytes") }
+      switch name {
+      case "camera": camera = value
+      case "rule": rule = value
+      case "since": since = try WallTime.parse(value, now: now, option: name)
+      case "until": until = try WallTime.parse(value, now: now, option: name)
+      default:
+        guard let count = Int(value), (1...Self.maximumLimit).contains(count) else {
+          throw ConfigError(file: name, line: 0, "'\(value)' is not a count from 1 to \(Self.maximumLimit)")
+        }
+        limit = count
+      }
+    }
   }
 }

@@ -35,6 +35,9 @@ import Testing
     state_dir = "\(notADirectory)"
     [mqtt]
     tls_ca = "/nonexistent/ca.pem"
+    [http]
+    enabled = true
+    listen = "0.0.0.0:8090"
     [[cameras]]
     name = "door"
     url = "/nonexistent/door.mp4"
@@ -43,9 +46,10 @@ import Testing
     #expect(result.status == 1)
     for expected in [
       "\(notADirectory): state_dir is not a directory",
-      "\(config):5: camera door: /nonexistent/door.mp4: No such file or directory",
+      "\(config):8: camera door: /nonexistent/door.mp4: No such file or directory",
       "/nonexistent/ca.pem: mqtt tls_ca cannot be read (No such file or directory)",
       "warning: rule gate: camera 'gate' is not in \(config) (the rule never applies there)",
+      "warning: http listen 0.0.0.0:8090 is reachable from other machines and needs a bearer token",
     ] {
       #expect(result.output.contains(expected), "missing: \(expected)\n\(result.output)")
     }

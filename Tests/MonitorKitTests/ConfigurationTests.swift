@@ -21,6 +21,29 @@ import Testing
     #expect(config.precision == precision)
   }
 
+  /// `[http] listen`: what an operator writes, and what is refused.
+  @Test func httpListenAddresses() throws {
+    let off = try Configuration(toml: "", file: "m.toml").http
+    #expect(!off.enabled && off.listen == "127.0.0.1:8090" && off.isLoopback && off.tokenFile == nil)
+    for (listen, host, port, loopback) in [
+      ("127.0.0.1:9000", "127.0.0.1", 9000, true), ("localhost:1", "localhost", 1, true),
+      ("[::1]:8090", "::1", 8090, true), ("0.0.0.0:8090", "0.0.0.0", 8090, false),
+      ("[::]:8090", "::", 8090, false), ("box.lan:65535", "box.lan", 65535, false),
+    ] {
+      let http = try Configuration(toml: "[http]\nlisten = \"\(listen)\"\ntoken_file = \"\"", file: "m.toml").http
+      #expect(http.host == host && http.port == port && http.isLoopback == loopback && http.listen == listen)
+      #expect(http.tokenFile == nil)
+    }
+    for bad in [
+      "", ":80", "host:", "host:0", "host:65536", "host:+80", "[::1]8090", "[::1:80", "[zz::1]:80", "a b:80",
+      "127.0.0.1:8090/x", "host:٨٠",
+    ] {
+      #expect(throws: ConfigError.self, "\(bad)") {
+        try Configuration(toml: "[http]\nlisten = \"\(bad)\"", file: "m.toml")
+      }
+    }
+  }
+
   @Test func emptyFileGivesDefaults() throws {
     let config = try Configuration(toml: "", file: "m.toml")
     #expect(config.cameras.isEmpty && config.threads >= 1 && !config.node.isEmpty && config.mqtt.host == "localhost")
@@ -29,7 +52,7 @@ import Testing
   @Test(arguments: [
     (
       "trheads = 2",
-      "m.toml:1: unknown key 'trheads' (did you mean 'threads'?); valid keys: node, rules_dir, state_dir, threads, model, mqtt, history, cameras"
+      "m.toml:1: unknown key 'trheads' (did you mean 'threads'?); valid keys: node, rules_dir, state_dir, threads, model, mqtt, history, http, cameras"
     ),
     ("threads = 0", "m.toml:1: threads must be 1…64, got 0"),
     ("node = \"Edge 1\"", "m.toml:1: node 'Edge 1' must be a–z, 0–9, '-' or '_' (it names MQTT topics)"),
@@ -72,6 +95,11 @@ import Testing
     ("cameras = 3", "m.toml:1: cameras must be [[cameras]] tables"),
     ("[history]\nkeep_days = 0", "m.toml:2: history keep_days must be 1…36500, got 0"),
     ("[history]\nmax_mb = 5", "m.toml:2: unknown key 'max_mb'; valid keys: enabled, keep_days, max_megabytes"),
+    ("[http]\nport = 80", "m.toml:2: unknown key 'port'; valid keys: enabled, listen, token_file"),
+    (
+      "[http]\nlisten = \"8090\"",
+      "m.toml:2: http listen '8090' is not host:port (127.0.0.1:8090, 0.0.0.0:8090 or [::1]:8090; port 1–65535)"
+    ),
   ])
   func everyClassOfMistakeIsOneLineWithTheLine(text: String, message: String) {
     Self.refused(text, message)

@@ -12,6 +12,8 @@ import Testing
     #expect(try WallTime.parse("30m", now: now, option: "--since") == now - 1_800)
     #expect(try WallTime.parse("7d", now: now, option: "--since") == now - 7 * 86_400)
     #expect(try WallTime.parse("1764316800", now: now, option: "--since") == 1_764_316_800)
+    #expect(try WallTime.parse("1764316800.25", now: now, option: "--since") == 1_764_316_800.25)
+    #expect(throws: ConfigError.self) { try WallTime.parse("1.2.3", now: now, option: "--since") }
     #expect(try WallTime.parse("2025-11-28", now: now, option: "--since") == 1_764_288_000)
     #expect(try WallTime.parse("2025-11-28T06:00:00Z", now: now, option: "--since") == 1_764_309_600)
     #expect(try WallTime.parse("2025-11-28T07:00:00+01:00", now: now, option: "--since") == 1_764_309_600)

@@ -1,5 +1,7 @@
 import Core
+import CoreMetrics
 import Foundation
+import HTTPAPI
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -9,9 +11,9 @@ import UnixSignals
 #endif
 
 /// `monitor run` from start to stop: one `ServiceGroup` (swift-service-lifecycle)
-/// of the daemon, the stats timer, systemd's readiness and watchdog, and
-/// SIGHUP's rule reload. SIGTERM or SIGINT (or `seconds` elapsing) shuts them
-/// down in reverse order: the reload and the timers first (systemd hears
+/// of the daemon, the HTTP API (`[http]`), the stats timer, systemd's readiness
+/// and watchdog, and SIGHUP's rule reload. SIGTERM or SIGINT (or `seconds`
+/// elapsing) shuts them down in reverse order: the reload, the timers and the API first (systemd hears
 /// STOPPING), the daemon last (sources end, open episodes end, events are
 /// delivered), within `stopBudget` seconds, after which the group cancels.
 ///
@@ -49,10 +51,15 @@ public struct DaemonProcess {
     let log: @Sendable (String) -> Void = { logger.info("\($0)") }
     var sinks: [any AlertSink] = [LogSink(log: log)]
     if let eventsFile { sinks.append(try JSONLinesSink(path: eventsFile, log: log)) }
-    let daemon = try Daemon(configuration: configuration, sinks: sinks, log: log)
+    let metrics = configuration.http.enabled ? MetricsRegistry() : nil
+    let daemon = try Daemon(
+      configuration: configuration, sinks: sinks, metrics: metrics?.factory ?? NOOPMetricsHandler.instance, log: log)
     log("monitor \(version): \(configuration.cameras.filter(\.enabled).count) camera(s), node \(configuration.node)")
-    let services: [any Service] = [
-      DaemonService(daemon: daemon, stopBudget: Self.stopBudget * 2 / 3, log: log),
+    var services: [any Service] = [DaemonService(daemon: daemon, stopBudget: Self.stopBudget * 2 / 3, log: log)]
+    if let metrics, let api = APIServer.forDaemon(daemon, metrics: metrics, version: version, log: log) {
+      services.append(api)
+    }
+    services += [
       PeriodicService(interval: statsInterval) { daemon.publishStats() },
       SystemdService(daemon: daemon),
       ReloadService(daemon: daemon),

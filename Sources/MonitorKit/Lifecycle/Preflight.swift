@@ -1,6 +1,7 @@
 import Config
 import Core
 import Foundation
+import HTTPAPI
 import Rules
 import Video
 
@@ -12,7 +13,9 @@ import Video
 /// on what `run` would then fail on or silently ignore: a state directory the
 /// daemon cannot write, a file camera that is not there, TLS or password
 /// files that cannot be read (errors), and rules naming cameras the
-/// configuration does not have (warnings: such a rule never applies there).
+/// configuration does not have (warnings: such a rule never applies there),
+/// an HTTP API that would stay off for want of a usable token (warnings: the
+/// daemon runs without it, as `run` does).
 public enum Preflight {
   public struct Finding: Sendable, Equatable, CustomStringConvertible {
     public var isError: Bool
@@ -40,6 +43,19 @@ public enum Preflight {
         }
       }
       do { _ = try mqtt.password() } catch { findings.append(Finding(isError: true, message: "\(error)")) }
+    }
+    if configuration.http.enabled {
+      do {
+        if try BearerToken.load(file: configuration.http.tokenFile) == nil && !configuration.http.isLoopback {
+          findings.append(
+            Finding(
+              isError: false,
+              message: "http listen \(configuration.http.listen) is reachable from other machines and needs a bearer "
+                + "token ([http] token_file, or the systemd credential api-token): the HTTP API will be off"))
+        }
+      } catch {
+        findings.append(Finding(isError: false, message: "\(error): the HTTP API will be off"))
+      }
     }
     let names = Set(configuration.cameras.map(\.name))
     for rule in rules {

@@ -160,5 +160,8 @@ public final class CameraPipeline: @unchecked Sendable {
 
   public var isConnected: Bool { source.stats.connected }
 
+  /// The decoder's totals: frames decoded, reconnects, connected now.
+  var sourceStats: SourceStats { source.stats }
+
   private static var now: Double { Date().timeIntervalSinceReferenceDate }
 }

@@ -1,6 +1,7 @@
 import Alerts
 import Config
 import Core
+import CoreMetrics
 import Foundation
 import History
 import Rules
@@ -31,6 +32,7 @@ public final class Daemon: @unchecked Sendable {
   private let journal: EpisodeJournal?
   /// Every episode with its snapshot (`[history]`); nil when off or when `state_dir` refused it.
   private let history: HistoryRecorder?
+  private let metrics: DaemonMetrics
   private var readers: [Thread] = []
   private let intervalStart = Mutex(ContinuousClock.now)
 
@@ -47,9 +49,10 @@ public final class Daemon: @unchecked Sendable {
   }
 
   /// `engine`: models already loaded (benchmarks); default: those `configuration` names.
+  /// `metrics`: where the daemon's numbers go (the HTTP API's Prometheus registry); default: nowhere.
   public init(
     configuration: Configuration, engine: Engine? = nil, sinks: [any AlertSink],
-    log: @escaping @Sendable (String) -> Void
+    metrics factory: any MetricsFactory = NOOPMetricsHandler.instance, log: @escaping @Sendable (String) -> Void
   ) throws {
     self.configuration = configuration
     self.log = log
@@ -60,11 +63,16 @@ public final class Daemon: @unchecked Sendable {
         clipDirectory: configuration.clipModel, temporalFile: configuration.temporalModel,
         precision: configuration.precision, log: log)
     self.engine = engine
+    let metrics = DaemonMetrics(
+      factory: factory, cameras: configuration.cameras.filter(\.enabled).map(\.name),
+      mqtt: configuration.mqtt.enabled)
+    self.metrics = metrics
     if configuration.mqtt.enabled {
       let outbox = try Outbox(directory: configuration.stateDirectory + "/outbox")
       publisher = try MQTTPublisher(
         settings: try configuration.mqtt.publisherSettings(node: configuration.node), outbox: outbox,
-        entitiesFile: configuration.stateDirectory + "/mqtt-entities.json", log: log)
+        entitiesFile: configuration.stateDirectory + "/mqtt-entities.json", log: log,
+        onAcknowledged: { metrics.acknowledged(after: $0) })
     } else {
       publisher = nil
     }
@@ -86,8 +94,9 @@ public final class Daemon: @unchecked Sendable {
     delivery = EventDelivery(
       // MQTT first: its outbox record is fsync'd before the log line and the
       // events file see the event, so a line there means a stored event.
-      sinks: (publisher.map { [$0] } ?? []) + sinks + (history.map { [$0] } ?? []), journal: journal, states: states,
-      log: log)
+      sinks: (publisher.map { [$0] } ?? []) + sinks + (history.map { [$0] } ?? [])
+        + [EpisodeMetricsSink(metrics: metrics)],
+      journal: journal, states: states, log: log)
     var pipelines: [CameraPipeline] = []
     for camera in configuration.cameras where camera.enabled {
       do {
@@ -102,7 +111,8 @@ public final class Daemon: @unchecked Sendable {
     self.pipelines = pipelines
     queue = FrameQueue(capacity: max(2, 2 * pipelines.count))
     worker = InferenceWorker(
-      engine: engine, queue: queue, pipelines: pipelines, rules: rules, delivery: delivery, log: log)
+      engine: engine, queue: queue, pipelines: pipelines, rules: rules, delivery: delivery, metrics: metrics,
+      log: log)
     let rules = self.rules
     let publisher = self.publisher
     let cameraNames = pipelines.map(\.id.name)
@@ -222,6 +232,24 @@ public final class Daemon: @unchecked Sendable {
     stats.eventsDropped = delivery.dropped
     return stats
   }
+
+  /// Before a `/metrics` scrape: totals the decoders, the queue and the outbox keep.
+  public func refreshMetrics() {
+    var cameras: [String: (decoded: Int, dropped: Int, reconnects: Int, connected: Bool)] = [:]
+    for pipeline in pipelines {
+      let stats = pipeline.sourceStats
+      cameras[pipeline.id.name] = (stats.decoded, queue.dropped(camera: pipeline.id), stats.reconnects, stats.connected)
+    }
+    metrics.refresh(
+      .init(
+        cameras: cameras, eventsDropped: delivery.dropped, outboxQueued: publisher?.outbox.count,
+        brokerConnected: publisher?.isConnected, rules: rules.get().count))
+  }
+
+  /// Per camera, in configuration order: its name and whether its source is connected.
+  public var cameraConnections: [(camera: String, connected: Bool)] { pipelines.map { ($0.id.name, $0.isConnected) } }
+
+  public var ruleCount: Int { rules.get().count }
 
   /// Per camera: frames embedded and dropped so far.
   public var counters: [(camera: String, embedded: Int, dropped: Int)] {

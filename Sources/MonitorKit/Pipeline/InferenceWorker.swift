@@ -15,6 +15,7 @@ final class InferenceWorker: @unchecked Sendable {
   private let pipelines: [CameraPipeline]
   private let rules: CurrentRules
   private let delivery: EventDelivery
+  private let metrics: DaemonMetrics
   private let log: @Sendable (String) -> Void
   private let done = DispatchSemaphore(value: 0)
   /// When the worker last made progress (or woke up idle).
@@ -24,8 +25,9 @@ final class InferenceWorker: @unchecked Sendable {
 
   init(
     engine: Engine, queue: FrameQueue, pipelines: [CameraPipeline], rules: CurrentRules, delivery: EventDelivery,
-    log: @escaping @Sendable (String) -> Void
+    metrics: DaemonMetrics, log: @escaping @Sendable (String) -> Void
   ) {
+    self.metrics = metrics
     self.engine = engine
     self.queue = queue
     self.pipelines = pipelines
@@ -65,6 +67,7 @@ final class InferenceWorker: @unchecked Sendable {
         guard let embedding = last ?? fresh.next() else { continue }
         let (events, _) = pipelines[item.camera.index].step(
           frame: item.frame, embedding: embedding, still: last != nil, rules: current, engine: engine)
+        metrics.scored(camera: item.camera, still: last != nil, decodedAt: item.frame.decodedAt)
         delivery.enqueue(events)
       }
       for problem in engine.takeProblems() { log(problem) }

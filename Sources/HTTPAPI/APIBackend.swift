@@ -1,0 +1,57 @@
+/// What the API asks the running daemon: its health, and fresh gauges before a scrape.
+public protocol APIBackend: Sendable {
+  func health() -> Health
+  /// Brings gauges and totals kept elsewhere (decoder counters, the outbox) into the metrics.
+  func refreshMetrics()
+}
+
+/// `GET /api/health`.
+public struct Health: Sendable, Encodable {
+  public struct Camera: Sendable, Encodable {
+    public var name: String
+    public var connected: Bool
+
+    public init(name: String, connected: Bool) {
+      self.name = name
+      self.connected = connected
+    }
+  }
+
+  /// `ok`: every enabled camera connected and the broker (when on) reachable;
+  /// `degraded`: something is down but alerts still flow or wait in the outbox;
+  /// `stalled`: the inference worker has not been seen lately (answered with 503).
+  public var status: String
+  public var version: String
+  public var node: String
+  public var uptimeSeconds: Int
+  public var cameras: [Camera]
+  public var rules: Int
+  /// nil when `[mqtt] enabled = false`.
+  public var brokerConnected: Bool?
+  public var outboxQueued: Int?
+  public var historyEnabled: Bool
+
+  public init(
+    workerAlive: Bool, version: String, node: String, uptimeSeconds: Int, cameras: [Camera], rules: Int,
+    brokerConnected: Bool?, outboxQueued: Int?, historyEnabled: Bool
+  ) {
+    let allUp = cameras.allSatisfy(\.connected) && brokerConnected != false
+    status = !workerAlive ? "stalled" : allUp ? "ok" : "degraded"
+    self.version = version
+    self.node = node
+    self.uptimeSeconds = uptimeSeconds
+    self.cameras = cameras
+    self.rules = rules
+    self.brokerConnected = brokerConnected
+    self.outboxQueued = outboxQueued
+    self.historyEnabled = historyEnabled
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case status, version, node, cameras, rules
+    case uptimeSeconds = "uptime_s"
+    case brokerConnected = "broker_connected"
+    case outboxQueued = "outbox_queued"
+    case historyEnabled = "history_enabled"
+  }
+}

@@ -24,7 +24,9 @@ public struct BearerToken: Sendable, Equatable {
 
   /// The token in `file` (`[http] token_file`), else in `api-token` under
   /// systemd's `$CREDENTIALS_DIRECTORY` (`LoadCredential=api-token:…`), else
-  /// nil. A file that is named but unreadable or unfit is an error, never "no token".
+  /// nil. A file that is named but unreadable or unfit is an error, never "no
+  /// token"; an empty credential is none (the shipped unit loads
+  /// `/etc/monitor/api-token`, which must exist for it to start, empty when unused).
   public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
     throws(TokenError) -> BearerToken?
   {
@@ -43,6 +45,7 @@ public struct BearerToken: Sendable, Equatable {
     else {
       throw TokenError("cannot be read from \(path) (missing, unreadable or larger than 4 KB)", path: path)
     }
+    if file == nil && text.allSatisfy(\.isWhitespace) { return nil }
     do {
       return try BearerToken(text)
     } catch {

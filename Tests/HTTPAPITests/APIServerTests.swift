@@ -240,6 +240,10 @@ import Testing
     #expect(try BearerToken.load(file: file, environment: [:]) == expected)
     #expect(try BearerToken.load(file: nil, environment: ["CREDENTIALS_DIRECTORY": directory.path]) != nil)
     #expect(try BearerToken.load(file: nil, environment: [:]) == nil)
+    // The shipped unit's credential file left empty: no token, not an error.
+    let empty = try Repository.temporaryDirectory("api-credentials")
+    try "".write(toFile: empty.appendingPathComponent("api-token").path, atomically: true, encoding: .utf8)
+    #expect(try BearerToken.load(file: nil, environment: ["CREDENTIALS_DIRECTORY": empty.path]) == nil)
     #expect(throws: TokenError.self) { try BearerToken.load(file: directory.path + "/missing", environment: [:]) }
     try "short".write(toFile: file, atomically: true, encoding: .utf8)
     let error = #expect(throws: TokenError.self) { try BearerToken.load(file: file, environment: [:]) }

@@ -52,13 +52,7 @@ import Testing
       String(decoding: Payloads.event($0), as: UTF8.self)
     }
     #expect(payloads[0].contains("\"before_time\":0.5") && !payloads[2].contains("before_time"))
-    let file = folder.appendingPathComponent("payloads.jsonl")
-    try payloads.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
-    let validation = try ChildProcess(
-      "/bin/sh",
-      ["-c", "\(Repository.script("validate-json")) \(Repository.root.path)/schemas/event.schema.json < \(file.path)"])
-    validation.process.waitUntilExit()
-    #expect(validation.process.terminationStatus == 0, "\(validation.log)")
+    try SchemaValidation.expectValid(payloads, against: "event", in: folder)
   }
 
   /// The daemon through the real binary: SIGKILL while an episode is open,
@@ -106,13 +100,6 @@ import Testing
     listed.process.waitUntilExit()
     #expect(listed.process.terminationStatus == 0)
     #expect(killedOpen.allSatisfy { listed.log.contains("\"id\":\"\($0)\"") }, "\(listed.log)")
-    let validation = try ChildProcess(
-      "/bin/sh",
-      [
-        "-c",
-        "\(Repository.script("validate-json")) \(Repository.root.path)/schemas/history-episode.schema.json < \(listed.logURL.path)",
-      ])
-    validation.process.waitUntilExit()
-    #expect(validation.process.terminationStatus == 0, "\(validation.log)")
+    try SchemaValidation.expectValid(file: listed.logURL.path, against: "history-episode")
   }
 }

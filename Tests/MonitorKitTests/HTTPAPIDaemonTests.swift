@@ -53,6 +53,12 @@ import Testing
     #expect(health.status == 200 && status["status"] as? String == "ok", "\(health.body)")
     #expect((status["cameras"] as? [[String: Any]])?.first?["connected"] as? Bool == true)
 
+    // The answers keep their published shapes (schemas/).
+    try SchemaValidation.expectValid([health.body], against: "api-health", in: directory)
+    try SchemaValidation.expectValid(
+      events.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) },
+      against: "history-episode", in: directory)
+
     let metrics = try Curl.get(base + "/metrics").body
     #expect((Self.sample(metrics, "monitor_frames_embedded_total{camera=\"demo\"}") ?? 0) > 0, "\(metrics)")
     #expect((Self.sample(metrics, "monitor_frames_decoded_total{camera=\"demo\"}") ?? 0) > 0)

@@ -40,11 +40,18 @@ public struct BearerToken: Sendable, Equatable {
     } else {
       return nil
     }
-    guard let data = FileManager.default.contents(atPath: path), data.count <= 4_096,
-      let text = String(data: data, encoding: .utf8)
-    else {
-      throw TokenError("cannot be read from \(path) (missing, unreadable or larger than 4 KB)", path: path)
+    // Read at most 4 KB + 1: a token_file naming a huge file or /dev/zero is refused, not slurped.
+    // (`read` answers nil for an empty file: an empty token.)
+    let unreadable = TokenError("cannot be read from \(path) (missing, unreadable or larger than 4 KB)", path: path)
+    guard let handle = FileHandle(forReadingAtPath: path) else { throw unreadable }
+    defer { try? handle.close() }
+    let data: Data
+    do {
+      data = try handle.read(upToCount: 4_097) ?? Data()
+    } catch {
+      throw unreadable
     }
+    guard data.count <= 4_096, let text = String(data: data, encoding: .utf8) else { throw unreadable }
     if file == nil && text.allSatisfy(\.isWhitespace) { return nil }
     do {
       return try BearerToken(text)

@@ -249,5 +249,10 @@ import Testing
     let error = #expect(throws: TokenError.self) { try BearerToken.load(file: file, environment: [:]) }
     #expect(error?.description == "http token in \(file) is shorter than 16 characters")
     #expect(throws: TokenError.self) { try BearerToken("has a space in it, sixteen+") }
+    // Sizes are bounded before reading: a big file and an endless one are refused, not read whole.
+    let big = directory.appendingPathComponent("big").path
+    try String(repeating: "t", count: 5_000).write(toFile: big, atomically: true, encoding: .utf8)
+    #expect(throws: TokenError.self) { try BearerToken.load(file: big, environment: [:]) }
+    #expect(throws: TokenError.self) { try BearerToken.load(file: "/dev/zero", environment: [:]) }
   }
 }

@@ -20,6 +20,17 @@ public struct BrokerSession: Sendable {
     }
   }
 
+  /// A camera × rule: an entity's identity on the broker (its topics), whatever its label.
+  public struct Pair: Sendable, Hashable, Comparable, Codable {
+    public var camera: String
+    public var rule: String
+    public init(camera: String, rule: String) {
+      self.camera = camera
+      self.rule = rule
+    }
+    public static func < (a: Pair, b: Pair) -> Bool { (a.camera, a.rule) < (b.camera, b.rule) }
+  }
+
   /// A retained message to send.
   public struct Retained: Sendable, Equatable {
     public var topic: String
@@ -31,6 +42,8 @@ public struct BrokerSession: Sendable {
   /// Successful connections so far (more than one: reconnected).
   public private(set) var connections = 0
   public private(set) var entities: Set<Entity> = []
+  /// The pairs whose switch is off (their rule raises nothing on that camera).
+  public private(set) var switchedOff: Set<Pair> = []
   /// Entities a previous run published (persisted by the publisher): those
   /// the first `setEntities` does not name again are removed from the broker,
   /// so a rule deleted while the daemon was down leaves no orphan entity.
@@ -81,43 +94,79 @@ public struct BrokerSession: Sendable {
     return isConnected ? Retained(topic: topic, payload: payload) : nil
   }
 
-  /// The camera × rule pairs that exist now. A pair that is gone (or was
-  /// published by a previous run and is not named now) gets an empty retained
-  /// discovery config (Home Assistant removes the entity), state and snapshot
+  /// The camera × rule pairs that exist now, and those switched off. A pair
+  /// that is gone (or was published by a previous run and is not named now)
+  /// gets an empty retained discovery config for its binary sensor and switch
+  /// (Home Assistant removes the entities), state, switch state and snapshot
   /// (an empty retained payload deletes the retained message, so nothing of
-  /// the rule outlives it). A new pair gets discovery and a retained `OFF`; a
-  /// pair whose label changed gets discovery only (an open episode stays ON).
+  /// the rule outlives it); a camera left with no pair loses its event and
+  /// image entities the same way. A new pair gets discovery and a retained
+  /// `OFF`; a pair whose label changed gets discovery only (an open episode
+  /// stays ON). Every pair's switch state is retained when it changes.
   /// Removals go first: they never clear a topic an addition just set.
   /// Returns what to send now.
-  public mutating func setEntities(_ new: Set<Entity>) -> [Retained] {
-    let newKeys = Set(new.map(Self.key))
-    let oldKeys = Set(entities.map(Self.key))
-    let removedKeys = Set(entities.union(previous).map(Self.key)).subtracting(newKeys)
+  public mutating func setEntities(_ new: Set<Entity>, switchedOff: Set<Pair> = []) -> [Retained] {
+    let newKeys = Set(new.map(\.pair))
+    let oldKeys = Set(entities.map(\.pair))
+    let removedKeys = Set(entities.union(previous).map(\.pair)).subtracting(newKeys)
+    let newCameras = Set(newKeys.map(\.camera))
+    let removedCameras = Set(entities.union(previous).map(\.camera)).subtracting(newCameras)
+    let addedCameras = newCameras.subtracting(entities.map(\.camera))
     let added = new.subtracting(entities)
+    let oldOff = self.switchedOff
     entities = new
+    self.switchedOff = switchedOff.intersection(newKeys)
     previous = []
     var messages: [Retained?] = []
     for key in removedKeys.sorted() {
       let (camera, rule) = (key.camera, key.rule)
-      messages.append(retain(topics.discovery(camera: camera, rule: rule), Data()))
-      messages.append(retain(topics.state(camera: camera, rule: rule), Data()))
-      messages.append(retain(topics.snapshot(camera: camera, rule: rule), Data()))
+      for topic in [
+        topics.discovery(camera: camera, rule: rule), topics.discovery("switch", object: "\(camera)_\(rule)"),
+        topics.state(camera: camera, rule: rule), topics.switchState(camera: camera, rule: rule),
+        topics.snapshot(camera: camera, rule: rule),
+      ] {
+        messages.append(retain(topic, Data()))
+      }
+    }
+    for camera in removedCameras.sorted() {
+      for topic in cameraDiscovery(camera).map(\.topic) + [topics.cameraSnapshot(camera: camera)] {
+        messages.append(retain(topic, Data()))
+      }
+    }
+    for camera in addedCameras.sorted() {
+      messages += cameraDiscovery(camera).map { retain($0.topic, $0.payload) }
     }
     for entity in added.sorted(by: Self.order) {
-      messages.append(retain(discoveryTopic(entity), discoveryPayload(entity)))
+      messages += pairDiscovery(entity).map { retain($0.topic, $0.payload) }
       // A known state from the start: Home Assistant shows `unknown` until a
       // state is retained, and an episode left ON by a crash is turned off.
-      if !oldKeys.contains(Self.key(entity)) {
+      if !oldKeys.contains(entity.pair) {
         messages.append(retain(topics.state(camera: entity.camera, rule: entity.rule), Data("OFF".utf8)))
       }
+    }
+    for key in newKeys.sorted()
+    where !oldKeys.contains(key) || oldOff.contains(key) != self.switchedOff.contains(key) {
+      messages.append(switchState(key))
     }
     return messages.compactMap { $0 }
   }
 
+  /// A rule switched on or off for a camera: its retained switch state, or
+  /// nil when the pair is not an entity (or not connected).
+  public mutating func setSwitch(_ pair: Pair, on: Bool) -> Retained? {
+    guard entities.contains(where: { $0.pair == pair }) else { return nil }
+    if on { switchedOff.remove(pair) } else { switchedOff.insert(pair) }
+    return switchState(pair)
+  }
+
+  /// Whether `pair` is one of the entities published now.
+  public func publishes(_ pair: Pair) -> Bool { entities.contains { $0.pair == pair } }
+
   /// `homeassistant/status` said `online`: Home Assistant restarted and needs discovery again.
   public func homeAssistantOnline() -> [Retained] {
     guard isConnected else { return [] }
-    return entities.sorted(by: Self.order).map { Retained(topic: discoveryTopic($0), payload: discoveryPayload($0)) }
+    let cameras = Set(entities.map(\.camera)).sorted()
+    return cameras.flatMap(cameraDiscovery) + entities.sorted(by: Self.order).flatMap(pairDiscovery)
   }
 
   /// An event entered the outbox (for its frame-to-PUBACK latency).
@@ -145,16 +194,36 @@ public struct BrokerSession: Sendable {
     return (sequence, decodedAt.removeValue(forKey: sequence))
   }
 
-  private func discoveryTopic(_ e: Entity) -> String { topics.discovery(camera: e.camera, rule: e.rule) }
-  private func discoveryPayload(_ e: Entity) -> Data {
-    Payloads.discovery(topics: topics, camera: e.camera, rule: e.rule, label: e.label)
+  private mutating func switchState(_ pair: Pair) -> Retained? {
+    retain(
+      topics.switchState(camera: pair.camera, rule: pair.rule), Data((switchedOff.contains(pair) ? "OFF" : "ON").utf8))
+  }
+  /// The binary sensor and the switch of one camera × rule.
+  private func pairDiscovery(_ e: Entity) -> [Retained] {
+    [
+      Retained(
+        topic: topics.discovery(camera: e.camera, rule: e.rule),
+        payload: Payloads.discovery(topics: topics, camera: e.camera, rule: e.rule, label: e.label)),
+      Retained(
+        topic: topics.discovery("switch", object: "\(e.camera)_\(e.rule)"),
+        payload: Payloads.switchDiscovery(topics: topics, camera: e.camera, rule: e.rule, label: e.label)),
+    ]
+  }
+  /// The event and image entities of one camera.
+  private func cameraDiscovery(_ camera: String) -> [Retained] {
+    [
+      Retained(
+        topic: topics.discovery("event", object: "\(camera)_episodes"),
+        payload: Payloads.cameraEventDiscovery(topics: topics, camera: camera)),
+      Retained(
+        topic: topics.discovery("image", object: "\(camera)_snapshot"),
+        payload: Payloads.cameraImageDiscovery(topics: topics, camera: camera)),
+    ]
   }
   private static func order(_ a: Entity, _ b: Entity) -> Bool { (a.camera, a.rule) < (b.camera, b.rule) }
-  private static func key(_ e: Entity) -> Key { Key(camera: e.camera, rule: e.rule) }
-  /// An entity's identity on the broker (its topics): camera and rule, not the label.
-  private struct Key: Hashable, Comparable {
-    var camera: String
-    var rule: String
-    static func < (a: Key, b: Key) -> Bool { (a.camera, a.rule) < (b.camera, b.rule) }
-  }
+}
+
+extension BrokerSession.Entity {
+  /// The entity's identity on the broker (its topics): camera and rule, not the label.
+  public var pair: BrokerSession.Pair { .init(camera: camera, rule: rule) }
 }

@@ -44,6 +44,8 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
   private let latencies = Mutex(LatencySamples())
   /// Told each acknowledged event's decoded-to-PUBACK time as it happens (the daemon's metrics).
   private let onAcknowledged: @Sendable (Duration) -> Void
+  /// Told each valid switch command (a published camera × rule, `ON` or `OFF`) before its state is retained.
+  private let onSwitch: @Sendable (BrokerSession.Pair, Bool) -> Void
   private let entitiesFile: String?
   /// Held while outbox messages are handed to libmosquitto, by `deliver` and
   /// by the connect callback's resend of the backlog, so events leave in
@@ -59,10 +61,12 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
   /// rules deleted while the daemon was down; nil keeps it in memory only.
   public init(
     settings: Settings, outbox: Outbox, entitiesFile: String? = nil, log: @escaping @Sendable (String) -> Void,
-    onAcknowledged: @escaping @Sendable (Duration) -> Void = { _ in }
+    onAcknowledged: @escaping @Sendable (Duration) -> Void = { _ in },
+    onSwitch: @escaping @Sendable (BrokerSession.Pair, Bool) -> Void = { _, _ in }
   ) throws {
     self.settings = settings
     self.onAcknowledged = onAcknowledged
+    self.onSwitch = onSwitch
     self.outbox = outbox
     self.entitiesFile = entitiesFile
     self.log = log
@@ -114,6 +118,7 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
   public func takeLatencies() -> LatencySamples { latencies.withLock { $0.take() } }
 
   /// Outbox first (fsync), then publish; retained state and snapshot follow.
+  /// The snapshot also goes to the camera's Home Assistant `image` entity.
   /// An outbox that cannot be written delays nothing: the event is published
   /// all the same (see `Outbox.append`), and the failure is logged once per outage.
   public func deliver(_ event: AlertEvent) {
@@ -133,6 +138,7 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
     retain(stateTopic, Data((event.kind == .end ? "OFF" : "ON").utf8))
     if let snapshot = event.snapshot {
       retain(topics.snapshot(camera: event.camera, rule: event.rule), Data(snapshot))
+      retain(topics.cameraSnapshot(camera: event.camera), Data(snapshot))
     }
   }
 
@@ -169,13 +175,14 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
     }
   }
 
-  /// The camera × rule pairs that exist now: discovery for new ones, an empty
-  /// retained config (Home Assistant removes the entity) for gone ones. The
-  /// set is saved before anything is sent: a crash right after still knows
-  /// what the broker may hold.
-  public func setEntities(_ entities: Set<Entity>) {
+  /// The camera × rule pairs that exist now, and those switched off:
+  /// discovery for new ones, an empty retained config (Home Assistant removes
+  /// the entity) for gone ones, switch states. The set is saved before
+  /// anything is sent: a crash right after still knows what the broker may hold.
+  public func setEntities(_ entities: Set<Entity>, switchedOff: Set<BrokerSession.Pair> = []) {
     saveEntities(entities)
-    for message in session.withLock({ $0.setEntities(entities) }) { send(message.topic, message.payload, retain: true) }
+    let messages = session.withLock { $0.setEntities(entities, switchedOff: switchedOff) }
+    for message in messages { send(message.topic, message.payload, retain: true) }
   }
 
   /// Publishes a JSON stats message (not stored: the next one replaces it).
@@ -222,11 +229,14 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
   }
 
   /// Publishes an outbox message, remembering its mid so PUBACK can remove it.
+  /// An episode's start and end also go to the camera's Home Assistant `event`
+  /// entity, made from the stored event each time it is sent: an automation
+  /// on the entity misses nothing during a broker outage either.
   private func publish(_ message: Outbox.Message) {
     guard let handle else { return }
     // Under the lock, so the PUBACK callback cannot look the mid up before it is recorded.
-    session.withLock { session in
-      guard session.shouldPublish(sequence: message.sequence) else { return }
+    let sent = session.withLock { session -> Bool in
+      guard session.shouldPublish(sequence: message.sequence) else { return false }
       var mid: Int32 = 0
       let result = message.payload.withUnsafeBytes { bytes in
         mosquitto_publish(
@@ -234,10 +244,15 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
       }
       if result == MOSQ_ERR_SUCCESS.rawValue {
         session.published(mid: mid, sequence: message.sequence)
+        return true
       } else if result != MOSQ_ERR_NO_CONN.rawValue {
         // Not a lost connection (that is retried): the broker library refused this message.
         log("\(brokerName): cannot publish to \(message.topic): \(Self.describe(result)); it stays in the outbox")
       }
+      return false
+    }
+    if sent, message.topic == settings.topics.events, let entity = Payloads.cameraEvent(event: message.payload) {
+      send(settings.topics.cameraEvent(camera: entity.camera), entity.payload, retain: false)
     }
   }
 
@@ -252,7 +267,10 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
       let (messages, count) = session.withLock { ($0.connect(), $0.connections) }
       log("\(brokerName): connected\(count > 1 ? " again" : ""); \(outbox.count) event(s) waiting in the outbox")
       for message in messages { send(message.topic, message.payload, retain: true) }
-      if let handle { _ = mosquitto_subscribe(handle, nil, Topics.homeAssistantStatus, 1) }
+      if let handle {
+        _ = mosquitto_subscribe(handle, nil, Topics.homeAssistantStatus, 1)
+        _ = mosquitto_subscribe(handle, nil, settings.topics.switchCommands, 1)
+      }
       for message in outbox.pending { publish(message) }
     }
   }
@@ -281,8 +299,33 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
   }
 
   fileprivate func received(topic: String, payload: Data) {
-    guard topic == Topics.homeAssistantStatus, String(decoding: payload, as: UTF8.self) == "online" else { return }
-    for message in session.withLock({ $0.homeAssistantOnline() }) { send(message.topic, message.payload, retain: true) }
+    if topic == Topics.homeAssistantStatus {
+      guard String(decoding: payload, as: UTF8.self) == "online" else { return }
+      for message in session.withLock({ $0.homeAssistantOnline() }) {
+        send(message.topic, message.payload, retain: true)
+      }
+    } else if let target = settings.topics.switchTarget(topic) {
+      switchCommand(topic: topic, pair: .init(camera: target.camera, rule: target.rule), payload: payload)
+    }
+  }
+
+  /// A switch command from anyone on the broker: anything but `ON`/`OFF` for a
+  /// published camera × rule is one log line and changes nothing.
+  private func switchCommand(topic: String, pair: BrokerSession.Pair, payload: Data) {
+    let text = String(decoding: payload.prefix(64), as: UTF8.self)
+    guard text == "ON" || text == "OFF" else {
+      let shown = text.unicodeScalars.map { $0.properties.isWhitespace || $0.value < 0x20 ? " " : String($0) }.joined()
+      log("mqtt \(topic): expected ON or OFF, got '\(shown)'\(payload.count > 64 ? "…" : ""); ignored")
+      return
+    }
+    guard session.withLock({ $0.publishes(pair) }) else {
+      log("mqtt \(topic): no rule '\(pair.rule)' on camera '\(pair.camera)' (see monitor rules); ignored")
+      return
+    }
+    onSwitch(pair, text == "ON")
+    if let message = session.withLock({ $0.setSwitch(pair, on: text == "ON") }) {
+      send(message.topic, message.payload, retain: true)
+    }
   }
 
   static func describe(_ code: Int32) -> String {

@@ -18,16 +18,66 @@ public enum Payloads {
 
   /// A binary_sensor per camera × rule, on while an episode is open.
   public static func discovery(topics: Topics, camera: String, rule: String, label: String) -> Data {
-    let object: [String: Any] = [
-      "name": "\(camera) \(label)", "unique_id": "monitor_\(topics.node)_\(camera)_\(rule)",
-      "state_topic": topics.state(camera: camera, rule: rule), "payload_on": "ON", "payload_off": "OFF",
+    var object = entity(topics, name: "\(camera) \(label)", id: "\(camera)_\(rule)")
+    object["state_topic"] = topics.state(camera: camera, rule: rule)
+    object["payload_on"] = "ON"
+    object["payload_off"] = "OFF"
+    return json(object)
+  }
+
+  /// A switch per camera × rule: off, the rule raises nothing on that camera.
+  public static func switchDiscovery(topics: Topics, camera: String, rule: String, label: String) -> Data {
+    var object = entity(topics, name: "\(camera) \(label)", id: "\(camera)_\(rule)_switch")
+    object["command_topic"] = topics.switchCommand(camera: camera, rule: rule)
+    object["state_topic"] = topics.switchState(camera: camera, rule: rule)
+    object["payload_on"] = "ON"
+    object["payload_off"] = "OFF"
+    object["icon"] = "mdi:bell-ring-outline"
+    return json(object)
+  }
+
+  /// The camera's `event` entity: `new` when an episode opens, `end` when it closes.
+  public static func cameraEventDiscovery(topics: Topics, camera: String) -> Data {
+    var object = entity(topics, name: "\(camera) episodes", id: "\(camera)_episodes")
+    object["state_topic"] = topics.cameraEvent(camera: camera)
+    object["event_types"] = cameraEventTypes
+    return json(object)
+  }
+
+  /// The event kinds the camera's `event` entity carries (updates would only repeat the start).
+  public static let cameraEventTypes = [AlertEvent.Kind.new.rawValue, AlertEvent.Kind.end.rawValue]
+
+  /// The camera's `image` entity: the latest episode snapshot.
+  public static func cameraImageDiscovery(topics: Topics, camera: String) -> Data {
+    var object = entity(topics, name: "\(camera) snapshot", id: "\(camera)_snapshot")
+    object["image_topic"] = topics.cameraSnapshot(camera: camera)
+    object["content_type"] = "image/jpeg"
+    return json(object)
+  }
+
+  /// What the camera's `event` entity receives for an event payload (as
+  /// stored in the outbox): nil for updates. Home Assistant takes
+  /// `event_type` as the event and every other key as an attribute.
+  public static func cameraEvent(event payload: Data) -> (camera: String, payload: Data)? {
+    guard var object = (try? JSONSerialization.jsonObject(with: payload)) as? [String: Any],
+      let type = object["type"] as? String, cameraEventTypes.contains(type), let camera = object["camera"] as? String
+    else { return nil }
+    object["type"] = nil
+    object["camera"] = nil
+    object["event_type"] = type
+    return (camera, json(object))
+  }
+
+  /// What every entity's discovery shares: name, unique id, availability, the node's device.
+  private static func entity(_ topics: Topics, name: String, id: String) -> [String: Any] {
+    [
+      "name": name, "unique_id": "monitor_\(topics.node)_\(id)",
       "availability_topic": topics.available, "payload_available": "online", "payload_not_available": "offline",
       "device": [
         "identifiers": ["monitor_\(topics.node)"], "name": "monitor \(topics.node)", "manufacturer": "monitor",
         "model": "text-prompted video alerts",
       ] as [String: Any],
     ]
-    return json(object)
   }
 
   public static func stats(_ values: [String: Any]) -> Data { json(values) }

@@ -63,6 +63,13 @@ public final class MosquittoBroker: @unchecked Sendable {
 
   deinit { kill() }
 
+  /// `mosquitto_pub`: one message, as any client on the broker (Home Assistant) sends it.
+  public func publish(_ topic: String, _ payload: String, retain: Bool = false) throws {
+    _ = try ChildProcess.run(
+      "/usr/bin/mosquitto_pub",
+      ["-h", "127.0.0.1", "-p", String(port), "-q", "1", "-t", topic, "-m", payload] + (retain ? ["-r"] : []))
+  }
+
   /// `mosquitto_sub -v` on `topics`, printing `topic payload` lines.
   public func subscribe(_ topics: [String], extra: [String] = []) throws -> ChildProcess {
     // stdbuf: mosquitto_sub block-buffers stdout when it is a file.

@@ -18,6 +18,12 @@ struct RulesLocation: ParsableArguments {
     return RuleStore(directory: Configuration().rulesDirectory)
   }
 
+  /// Where the daemon keeps the rules switched off per camera (the configuration's `state_dir`).
+  func switchesFile() -> String {
+    let configuration = FileManager.default.fileExists(atPath: config) ? try? Configuration(contentsOf: config) : nil
+    return (configuration ?? Configuration()).stateDirectory + "/" + RuleSwitches.fileName
+  }
+
   /// The check of phrasings against the configured model's tokenizer; nil if it cannot be read.
   func phrasingCheck() -> PhrasingCheck? {
     let configuration = FileManager.default.fileExists(atPath: config) ? try? Configuration(contentsOf: config) : nil
@@ -152,14 +158,30 @@ struct RemoveRule: ParsableCommand {
 
 struct ListRules: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "rules", abstract: "List the rules: id, text, cameras, threshold, enabled; broken files are reported.",
-    discussion: "Examples:\n  monitor rules\n  monitor rules --rules-dir ./rules")
+    commandName: "rules",
+    abstract: "List the rules: id, text, cameras, threshold, enabled; broken files are reported.",
+    discussion: """
+      SWITCHED OFF names the cameras on which the rule was switched off at run time (Home Assistant's \
+      switch, MQTT <prefix>/<node>/<camera>/<rule>/set), as the daemon keeps them in \
+      <state_dir>/rule-switches.json.
+
+      Examples:
+        monitor rules
+        monitor rules --rules-dir ./rules
+      """)
 
   @OptionGroup var location: RulesLocation
 
   func run() throws {
     let store = try location.store()
     let contents = store.load()
+    let switchedOff: Set<RuleSwitches.Pair>
+    do {
+      switchedOff = try RuleSwitches.read(file: location.switchesFile())
+    } catch {
+      switchedOff = []
+      logLine("rule switches unknown: \(error)")
+    }
     let rows = contents.rules.map { rule in
       // A transition shows what held before: "a person standing → (3 s) a person lying on the floor".
       let before =
@@ -169,9 +191,10 @@ struct ListRules: ParsableCommand {
         rule.id, before + rule.text.joined(separator: " | "),
         rule.cameras.isEmpty ? "all" : rule.cameras.joined(separator: ","),
         String(rule.threshold), rule.enabled ? "yes" : "no",
+        switchedOff.filter { $0.rule == rule.id }.map(\.camera).sorted().joined(separator: ",").ifEmpty("-"),
       ]
     }
-    print(Table.render(header: ["ID", "TEXT", "CAMERAS", "THRESHOLD", "ENABLED"], rows: rows))
+    print(Table.render(header: ["ID", "TEXT", "CAMERAS", "THRESHOLD", "ENABLED", "SWITCHED OFF"], rows: rows))
     for problem in contents.problems { logLine("skipped: \(problem)") }
     if contents.rules.isEmpty && contents.problems.isEmpty { logLine("no rules in \(store.directory)") }
   }
@@ -264,4 +287,8 @@ enum Table {
       }.joined(separator: "  ")
     }.joined(separator: "\n")
   }
+}
+
+extension String {
+  fileprivate func ifEmpty(_ replacement: String) -> String { isEmpty ? replacement : self }
 }

@@ -20,7 +20,9 @@ import Testing
     #expect(
       first == [
         "monitor/edge/available=onl", "homeassistant/binary_sensor/edge_hall_falls/config={\"a",
-        "monitor/edge/hall/falls/state=ON",
+        "homeassistant/event/edge_hall_episodes/config={\"a", "homeassistant/image/edge_hall_snapshot/config={\"a",
+        "homeassistant/switch/edge_hall_falls/config={\"a", "monitor/edge/hall/falls/state=ON",
+        "monitor/edge/hall/falls/switch=ON",
       ])
     // Connected: a change goes out at once, and is part of the next reconnect.
     #expect(
@@ -37,15 +39,25 @@ import Testing
   }
 
   /// L1: the state (`OFF`) and the snapshot JPEG of a removed rule stayed retained forever.
+  /// A camera left without rules loses its event and image entities too.
   @Test func l1RemovedRuleClearsItsDiscoveryStateAndSnapshotAndNothingElse() {
     var session = BrokerSession(topics: topics)
     _ = session.connect()
-    #expect(session.setEntities([hall, yard]).count == 4)
+    let hallSmoke = BrokerSession.Entity(camera: "hall", rule: "smoke", label: "smoke")
+    // Per camera: event, image; per pair: binary sensor, switch, OFF, switch ON.
+    #expect(session.setEntities([hall, hallSmoke, yard]).count == 2 * 2 + 3 * 4)
+    #expect(
+      text(session.setEntities([hallSmoke, yard])) == [
+        "homeassistant/binary_sensor/edge_hall_falls/config=", "homeassistant/switch/edge_hall_falls/config=",
+        "monitor/edge/hall/falls/state=", "monitor/edge/hall/falls/switch=", "monitor/edge/hall/falls/snapshot=",
+      ])
     let removal = session.setEntities([yard])
     #expect(
       text(removal) == [
-        "homeassistant/binary_sensor/edge_hall_falls/config=", "monitor/edge/hall/falls/state=",
-        "monitor/edge/hall/falls/snapshot=",
+        "homeassistant/binary_sensor/edge_hall_smoke/config=", "homeassistant/switch/edge_hall_smoke/config=",
+        "monitor/edge/hall/smoke/state=", "monitor/edge/hall/smoke/switch=", "monitor/edge/hall/smoke/snapshot=",
+        "homeassistant/event/edge_hall_episodes/config=", "homeassistant/image/edge_hall_snapshot/config=",
+        "monitor/edge/hall/snapshot=",
       ])
     #expect(session.setEntities([yard]).isEmpty)  // no change, nothing sent
     // The empty config stays retained, so a reconnect keeps the entity removed.
@@ -59,10 +71,11 @@ import Testing
     var session = BrokerSession(topics: topics)
     _ = session.connect()
     #expect(
-      text(session.setEntities([hall, yard])) == [
-        "homeassistant/binary_sensor/edge_hall_falls/config={\"a", "monitor/edge/hall/falls/state=OFF",
-        "homeassistant/binary_sensor/edge_yard_car/config={\"a", "monitor/edge/yard/car/state=OFF",
-      ])
+      text(session.setEntities([hall, yard])).filter { $0.hasPrefix("homeassistant/binary") || $0.contains("/state=") }
+        == [
+          "homeassistant/binary_sensor/edge_hall_falls/config={\"a", "monitor/edge/hall/falls/state=OFF",
+          "homeassistant/binary_sensor/edge_yard_car/config={\"a", "monitor/edge/yard/car/state=OFF",
+        ])
   }
 
   /// M7 (and L1): a rule removed while the daemon was down kept its
@@ -72,9 +85,13 @@ import Testing
     _ = session.connect()
     #expect(
       text(session.setEntities([yard])) == [
-        "homeassistant/binary_sensor/edge_hall_falls/config=", "monitor/edge/hall/falls/state=",
-        "monitor/edge/hall/falls/snapshot=", "homeassistant/binary_sensor/edge_yard_car/config={\"a",
-        "monitor/edge/yard/car/state=OFF",
+        "homeassistant/binary_sensor/edge_hall_falls/config=", "homeassistant/switch/edge_hall_falls/config=",
+        "monitor/edge/hall/falls/state=", "monitor/edge/hall/falls/switch=", "monitor/edge/hall/falls/snapshot=",
+        "homeassistant/event/edge_hall_episodes/config=", "homeassistant/image/edge_hall_snapshot/config=",
+        "monitor/edge/hall/snapshot=", "homeassistant/event/edge_yard_episodes/config={\"a",
+        "homeassistant/image/edge_yard_snapshot/config={\"a", "homeassistant/binary_sensor/edge_yard_car/config={\"a",
+        "homeassistant/switch/edge_yard_car/config={\"a", "monitor/edge/yard/car/state=OFF",
+        "monitor/edge/yard/car/switch=ON",
       ])
     // Only the first set: later ones compare with what this run published.
     #expect(session.setEntities([yard]).isEmpty)
@@ -89,8 +106,11 @@ import Testing
     var renamed = hall
     renamed.label = "someone falls"
     let messages = session.setEntities([renamed])
-    #expect(text(messages) == ["homeassistant/binary_sensor/edge_hall_falls/config={\"a"])
-    #expect(String(decoding: messages[0].payload, as: UTF8.self).contains("someone falls"))
+    #expect(
+      text(messages) == [
+        "homeassistant/binary_sensor/edge_hall_falls/config={\"a", "homeassistant/switch/edge_hall_falls/config={\"a",
+      ])
+    #expect(messages.allSatisfy { String(decoding: $0.payload, as: UTF8.self).contains("hall someone falls") })
   }
 
   @Test func homeAssistantRestartGetsDiscoveryOnlyWhileConnected() {
@@ -100,8 +120,42 @@ import Testing
     _ = session.connect()
     #expect(
       session.homeAssistantOnline().map(\.topic) == [
-        "homeassistant/binary_sensor/edge_hall_falls/config", "homeassistant/binary_sensor/edge_yard_car/config",
+        "homeassistant/event/edge_hall_episodes/config", "homeassistant/image/edge_hall_snapshot/config",
+        "homeassistant/event/edge_yard_episodes/config", "homeassistant/image/edge_yard_snapshot/config",
+        "homeassistant/binary_sensor/edge_hall_falls/config", "homeassistant/switch/edge_hall_falls/config",
+        "homeassistant/binary_sensor/edge_yard_car/config", "homeassistant/switch/edge_yard_car/config",
       ])
+  }
+
+  /// Issue 20: a rule switched off for a camera keeps its entities; its switch
+  /// state is retained OFF, and only pairs whose switch changed are sent again.
+  @Test func switchStatesAreRetainedAndOnlyChangesAreSent() {
+    var session = BrokerSession(topics: topics)
+    _ = session.connect()
+    let off: Set<BrokerSession.Pair> = [hall.pair]
+    let first = text(session.setEntities([hall, yard], switchedOff: off))
+    #expect(first.contains("monitor/edge/hall/falls/switch=OFF") && first.contains("monitor/edge/yard/car/switch=ON"))
+    #expect(session.switchedOff == off)
+    #expect(session.setEntities([hall, yard], switchedOff: off).isEmpty)
+    #expect(text(session.setEntities([hall, yard])) == ["monitor/edge/hall/falls/switch=ON"])
+    // A command: the new state is retained (and part of every reconnect).
+    #expect(text([session.setSwitch(yard.pair, on: false)!]) == ["monitor/edge/yard/car/switch=OFF"])
+    #expect(session.setSwitch(.init(camera: "yard", rule: "gone"), on: false) == nil)
+    #expect(!session.publishes(.init(camera: "yard", rule: "gone")))
+    _ = session.disconnect()
+    #expect(text(session.connect()).contains("monitor/edge/yard/car/switch=OFF"))
+  }
+
+  /// Issue 20: only `<base>/<camera>/<rule>/set` is a switch command.
+  @Test func switchCommandTopics() {
+    #expect(topics.switchTarget("monitor/edge/hall/falls/set")! == ("hall", "falls"))
+    for topic in [
+      "monitor/edge/hall/set", "monitor/edge/hall/falls/state", "monitor/edge/hall/falls/x/set",
+      "monitor/other/hall/falls/set", "monitor/edge//falls/set", "monitor/edge/hall//set", "monitor/edgex/h/f/set",
+    ] {
+      #expect(topics.switchTarget(topic) == nil, "\(topic)")
+    }
+    #expect(Topics(prefix: "", node: "edge").switchTarget("edge/hall/falls/set")! == ("hall", "falls"))
   }
 
   @Test func inflightMessagesAreForgottenOnDisconnectAndSentAgain() {

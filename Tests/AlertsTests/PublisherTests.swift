@@ -65,6 +65,62 @@ import Testing
     #expect(waitUntil(timeout: 5) { Self.lines(subscriber).contains("monitor/edge/available offline") })
   }
 
+  /// Issue 20: Home Assistant's switch, event and image entities. A valid
+  /// command reaches the daemon and its state is retained; a bad payload or
+  /// an unknown camera × rule is one line and changes nothing. The start and
+  /// end of an episode reach the camera's event entity, the snapshot its image.
+  @Test func switchCommandsAndTheCameraEventAndImageEntities() throws {
+    let broker = try MosquittoBroker()
+    let subscriber = try broker.subscribe(["monitor/#", "homeassistant/#"])
+    let log = Recorder<String>()
+    let switched = Recorder<String>()
+    var settings = MQTTPublisher.Settings(topics: Topics(prefix: "monitor", node: "edge"), clientID: "switches")
+    settings.host = "127.0.0.1"
+    settings.port = broker.port
+    let publisher = try MQTTPublisher(
+      settings: settings, outbox: try Outbox(directory: try Repository.temporaryDirectory("mqtt").path),
+      log: { log.append($0) }, onSwitch: { switched.append("\($0.camera)/\($0.rule)=\($1)") })
+    publisher.start()
+    #expect(waitUntil(timeout: 10) { publisher.isConnected })
+    publisher.setEntities([.init(camera: "hall", rule: "person-falls", label: "a person falls")])
+    #expect(waitUntil(timeout: 5) { Self.lines(subscriber).contains("monitor/edge/hall/person-falls/switch ON") })
+    try broker.publish("monitor/edge/hall/person-falls/set", "OFF")
+    #expect(waitUntil(timeout: 5) { Self.lines(subscriber).contains("monitor/edge/hall/person-falls/switch OFF") })
+    #expect(switched.all == ["hall/person-falls=false"])
+    try broker.publish("monitor/edge/hall/person-falls/set", "off\n\u{1b}[31m")
+    try broker.publish("monitor/edge/yard/person-falls/set", "ON")
+    let commandLines = { log.all.filter { $0.hasPrefix("mqtt monitor/") } }
+    #expect(waitUntil(timeout: 5) { commandLines().count == 2 }, "\(log.all)")
+    #expect(
+      commandLines() == [
+        "mqtt monitor/edge/hall/person-falls/set: expected ON or OFF, got 'off  [31m'; ignored",
+        "mqtt monitor/edge/yard/person-falls/set: no rule 'person-falls' on camera 'yard' (see monitor rules); ignored",
+      ])
+    #expect(switched.all == ["hall/person-falls=false"])
+
+    publisher.deliver(Self.event(.new, id: "e1", time: 2, snapshot: [0xFF, 0xD8, 0xFF, 0xD9]))
+    publisher.deliver(Self.event(.update, id: "e1", time: 3))
+    publisher.deliver(Self.event(.end, id: "e1", time: 5))
+    #expect(waitUntil(timeout: 10) { publisher.outbox.count == 0 })
+    #expect(
+      waitUntil(timeout: 5) { Self.lines(subscriber).filter { $0.hasPrefix("monitor/edge/hall/event ") }.count == 2 })
+    let entityEvents = Self.lines(subscriber).filter { $0.hasPrefix("monitor/edge/hall/event ") }
+    #expect(entityEvents[0].contains("\"event_type\":\"new\"") && entityEvents[0].contains("\"rule\":\"person-falls\""))
+    #expect(entityEvents[1].contains("\"event_type\":\"end\"") && entityEvents[1].contains("\"end_time\":5"))
+    #expect(Self.lines(subscriber).contains { $0.hasPrefix("monitor/edge/hall/snapshot ") })
+    for component in [
+      "binary_sensor/edge_hall_person-falls", "switch/edge_hall_person-falls", "event/edge_hall_episodes",
+      "image/edge_hall_snapshot",
+    ] {
+      #expect(
+        Self.lines(subscriber).contains {
+          $0.hasPrefix("homeassistant/\(component)/config {")
+            && $0.contains("\"availability_topic\":\"monitor\\/edge\\/available\"")
+        }, "\(component)")
+    }
+    publisher.stop()
+  }
+
   /// M7: a rule removed while the daemon was down: the next run, reading the
   /// entity set the last one saved, deletes its retained topics on the broker.
   @Test func m7RuleRemovedWhileStoppedLeavesNothingRetained() throws {

@@ -25,6 +25,8 @@ public final class Daemon: @unchecked Sendable {
   private let queue: FrameQueue
   private let watcher: RuleWatcher
   private let rules = CurrentRules()
+  /// Rules switched off per camera at run time (MQTT, Home Assistant).
+  public let switches: RuleSwitches
   /// The enabled cameras whose source could be made, in configuration order.
   private let pipelines: [CameraPipeline]
   private let worker: InferenceWorker
@@ -67,12 +69,14 @@ public final class Daemon: @unchecked Sendable {
       factory: factory, cameras: configuration.cameras.filter(\.enabled).map(\.name),
       mqtt: configuration.mqtt.enabled)
     self.metrics = metrics
+    let switches = RuleSwitches(file: configuration.stateDirectory + "/" + RuleSwitches.fileName, log: log)
+    self.switches = switches
     if configuration.mqtt.enabled {
       let outbox = try Outbox(directory: configuration.stateDirectory + "/outbox")
       publisher = try MQTTPublisher(
         settings: try configuration.mqtt.publisherSettings(node: configuration.node), outbox: outbox,
         entitiesFile: configuration.stateDirectory + "/mqtt-entities.json", log: log,
-        onAcknowledged: { metrics.acknowledged(after: $0) })
+        onAcknowledged: { metrics.acknowledged(after: $0) }, onSwitch: { switches.set($0, on: $1) })
     } else {
       publisher = nil
     }
@@ -111,8 +115,8 @@ public final class Daemon: @unchecked Sendable {
     self.pipelines = pipelines
     queue = FrameQueue(capacity: max(2, 2 * pipelines.count))
     worker = InferenceWorker(
-      engine: engine, queue: queue, pipelines: pipelines, rules: rules, delivery: delivery, metrics: metrics,
-      log: log)
+      engine: engine, queue: queue, pipelines: pipelines, rules: rules, switches: switches, delivery: delivery,
+      metrics: metrics, log: log)
     let rules = self.rules
     let publisher = self.publisher
     let cameraNames = pipelines.map(\.id.name)
@@ -128,7 +132,7 @@ public final class Daemon: @unchecked Sendable {
       }
       examples.prepare(for: contents.rules)  // here, on the watcher's thread: never on the inference thread
       // Entities first: a new rule's retained OFF must precede its first ON.
-      publisher?.setEntities(Self.entities(cameras: cameraNames, rules: contents.rules))
+      Self.publishEntities(cameras: cameraNames, rules: contents.rules, switches: switches, publisher: publisher)
       rules.set(contents.rules)
       log(
         "rules reloaded: \(contents.rules.count) rule(s)"
@@ -165,6 +169,15 @@ public final class Daemon: @unchecked Sendable {
     return entities
   }
 
+  /// The entities of these rules with their switches; switches of pairs that are gone are forgotten.
+  private static func publishEntities(
+    cameras: [String], rules: [Rule], switches: RuleSwitches, publisher: MQTTPublisher?
+  ) {
+    let entities = Self.entities(cameras: cameras, rules: rules)
+    let off = switches.keep(only: Set(entities.map(\.pair)))
+    publisher?.setEntities(entities, switchedOff: off)
+  }
+
   /// Loads the rules, then starts delivery, the worker and one reader per camera.
   public func start() {
     history?.prune()
@@ -175,7 +188,8 @@ public final class Daemon: @unchecked Sendable {
       // Entities wait for the first readable load: "no rules" would remove them all.
       log("rules directory \(configuration.rulesDirectory) is missing or unreadable; no rules until it is")
     } else {
-      publisher?.setEntities(Self.entities(cameras: pipelines.map(\.id.name), rules: contents.rules))
+      Self.publishEntities(
+        cameras: pipelines.map(\.id.name), rules: contents.rules, switches: switches, publisher: publisher)
     }
     rules.set(contents.rules)
     log("rules: \(contents.rules.count) loaded from \(configuration.rulesDirectory)")

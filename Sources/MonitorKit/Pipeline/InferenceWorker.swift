@@ -14,6 +14,7 @@ final class InferenceWorker: @unchecked Sendable {
   private let queue: FrameQueue
   private let pipelines: [CameraPipeline]
   private let rules: CurrentRules
+  private let switches: RuleSwitches
   private let delivery: EventDelivery
   private let metrics: DaemonMetrics
   private let log: @Sendable (String) -> Void
@@ -24,14 +25,15 @@ final class InferenceWorker: @unchecked Sendable {
   private var lastSave = ContinuousClock.now
 
   init(
-    engine: Engine, queue: FrameQueue, pipelines: [CameraPipeline], rules: CurrentRules, delivery: EventDelivery,
-    metrics: DaemonMetrics, log: @escaping @Sendable (String) -> Void
+    engine: Engine, queue: FrameQueue, pipelines: [CameraPipeline], rules: CurrentRules, switches: RuleSwitches,
+    delivery: EventDelivery, metrics: DaemonMetrics, log: @escaping @Sendable (String) -> Void
   ) {
     self.metrics = metrics
     self.engine = engine
     self.queue = queue
     self.pipelines = pipelines
     self.rules = rules
+    self.switches = switches
     self.delivery = delivery
     self.log = log
   }
@@ -66,7 +68,8 @@ final class InferenceWorker: @unchecked Sendable {
       for (item, last) in zip(batch, reused) {
         guard let embedding = last ?? fresh.next() else { continue }
         let (events, _) = pipelines[item.camera.index].step(
-          frame: item.frame, embedding: embedding, still: last != nil, rules: current, engine: engine)
+          frame: item.frame, embedding: embedding, still: last != nil,
+          rules: switches.active(current, camera: item.camera.name), engine: engine)
         metrics.scored(camera: item.camera, still: last != nil, decodedAt: item.frame.decodedAt)
         delivery.enqueue(events)
       }

@@ -5,7 +5,8 @@ broker (discovery on), and `monitor run` on the bundled demo video; then checks
 what a Home Assistant user sees: every entity monitor announces exists under
 the id the README gives, binary sensor and switch states equal the retained
 payloads, switching a rule off in Home Assistant reaches the daemon (and back
-on), the camera's event and image entities update, and every entity is
+on), the camera's event and image entities update, its "false alarm" button
+marks the latest episode, and every entity is
 `unavailable` once the daemon stops. Prints one line per check; exits 1 if any
 failed. Standard library only (runs in Home Assistant's virtual environment).
 """
@@ -270,10 +271,18 @@ def run(hass, monitor):
             check(bool(state), f"{switch} shows {word.lower()}")
             logged = f"rule appears switched {word.lower()} for camera {CAMERA}"
             check(logged in open(daemon_log.name).read(), f"monitor logged '{logged}'")
+        # 5. The camera's "false alarm" button marks its latest episode.
+        button = f"button.monitor_{NODE}_{CAMERA}_false_alarm"
+        check(button in ha.states(), f"{button} exists")
+        ha.request("POST", "/api/services/button/press", {"entity_id": button})
+        marked = wait_until(lambda: "false alarm (mqtt): episode " in open(daemon_log.name).read(), 20)
+        check(bool(marked), f"pressing {button} marked the camera's latest episode a false alarm")
+        pictures = [f for _, _, files in os.walk(os.path.join(state_dir, "false-alarms")) for f in files]
+        check(any(f.endswith(".jpg") for f in pictures), "its best frame is in state_dir/false-alarms", str(pictures))
         stored = json.load(open(os.path.join(state_dir, "rule-switches.json")))
         check(stored == {"switched_off": []}, "the switch is kept in state_dir", json.dumps(stored))
 
-        # 5. Every entity unavailable after the daemon stops.
+        # 6. Every entity unavailable after the daemon stops.
         daemon.send_signal(signal.SIGTERM)
         daemon.wait(30)
         gone = wait_until(lambda: all(ha.states()[e]["state"] == "unavailable" for e in expected), 30)

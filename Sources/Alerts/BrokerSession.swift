@@ -159,6 +159,9 @@ public struct BrokerSession: Sendable {
     return switchState(pair)
   }
 
+  /// Whether `camera` has entities published now.
+  public func publishes(camera: String) -> Bool { entities.contains { $0.camera == camera } }
+
   /// Whether `pair` is one of the entities published now.
   public func publishes(_ pair: Pair) -> Bool { entities.contains { $0.pair == pair } }
 
@@ -218,6 +221,9 @@ public struct BrokerSession: Sendable {
       Retained(
         topic: topics.discovery("image", object: "\(camera)_snapshot"),
         payload: Payloads.cameraImageDiscovery(topics: topics, camera: camera)),
+      Retained(
+        topic: topics.discovery("button", object: "\(camera)_false_alarm"),
+        payload: Payloads.falseAlarmButtonDiscovery(topics: topics, camera: camera)),
     ]
   }
   private static func order(_ a: Entity, _ b: Entity) -> Bool { (a.camera, a.rule) < (b.camera, b.rule) }

@@ -46,6 +46,9 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
   private let onAcknowledged: @Sendable (Duration) -> Void
   /// Told each valid switch command (a published camera × rule, `ON` or `OFF`) before its state is retained.
   private let onSwitch: @Sendable (BrokerSession.Pair, Bool) -> Void
+  /// Told each false-alarm command for a published camera: the camera and
+  /// what was sent (`PRESS` or, it is hoped, an episode id; the daemon checks).
+  private let onFalseAlarm: @Sendable (String, String) -> Void
   private let entitiesFile: String?
   /// Held while outbox messages are handed to libmosquitto, by `deliver` and
   /// by the connect callback's resend of the backlog, so events leave in
@@ -62,8 +65,10 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
   public init(
     settings: Settings, outbox: Outbox, entitiesFile: String? = nil, log: @escaping @Sendable (String) -> Void,
     onAcknowledged: @escaping @Sendable (Duration) -> Void = { _ in },
-    onSwitch: @escaping @Sendable (BrokerSession.Pair, Bool) -> Void = { _, _ in }
+    onSwitch: @escaping @Sendable (BrokerSession.Pair, Bool) -> Void = { _, _ in },
+    onFalseAlarm: @escaping @Sendable (String, String) -> Void = { _, _ in }
   ) throws {
+    self.onFalseAlarm = onFalseAlarm
     self.settings = settings
     self.onAcknowledged = onAcknowledged
     self.onSwitch = onSwitch
@@ -270,6 +275,7 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
       if let handle {
         _ = mosquitto_subscribe(handle, nil, Topics.homeAssistantStatus, 1)
         _ = mosquitto_subscribe(handle, nil, settings.topics.switchCommands, 1)
+        _ = mosquitto_subscribe(handle, nil, settings.topics.falseAlarmCommands, 1)
       }
       for message in outbox.pending { publish(message) }
     }
@@ -306,16 +312,21 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
       }
     } else if let target = settings.topics.switchTarget(topic) {
       switchCommand(topic: topic, pair: .init(camera: target.camera, rule: target.rule), payload: payload)
+    } else if let camera = settings.topics.falseAlarmTarget(topic) {
+      guard session.withLock({ $0.publishes(camera: camera) }) else {
+        log("mqtt \(topic): no camera '\(camera)' with rules; ignored")
+        return
+      }
+      onFalseAlarm(camera, Self.printable(payload))
     }
   }
 
   /// A switch command from anyone on the broker: anything but `ON`/`OFF` for a
   /// published camera × rule is one log line and changes nothing.
   private func switchCommand(topic: String, pair: BrokerSession.Pair, payload: Data) {
-    let text = String(decoding: payload.prefix(64), as: UTF8.self)
+    let text = String(decoding: payload, as: UTF8.self)
     guard text == "ON" || text == "OFF" else {
-      let shown = text.unicodeScalars.map { $0.properties.isWhitespace || $0.value < 0x20 ? " " : String($0) }.joined()
-      log("mqtt \(topic): expected ON or OFF, got '\(shown)'\(payload.count > 64 ? "…" : ""); ignored")
+      log("mqtt \(topic): expected ON or OFF, got '\(Self.printable(payload))'; ignored")
       return
     }
     guard session.withLock({ $0.publishes(pair) }) else {
@@ -326,6 +337,13 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
     if let message = session.withLock({ $0.setSwitch(pair, on: text == "ON") }) {
       send(message.topic, message.payload, retain: true)
     }
+  }
+
+  /// A payload fit for one log line: at most 64 bytes, control characters as spaces.
+  static func printable(_ payload: Data) -> String {
+    let text = String(decoding: payload.prefix(64), as: UTF8.self)
+    let shown = text.unicodeScalars.map { $0.properties.isWhitespace || $0.value < 0x20 ? " " : String($0) }.joined()
+    return shown + (payload.count > 64 ? "…" : "")
   }
 
   static func describe(_ code: Int32) -> String {

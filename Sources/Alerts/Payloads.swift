@@ -47,6 +47,18 @@ public enum Payloads {
   /// The event kinds the camera's `event` entity carries (updates would only repeat the start).
   public static let cameraEventTypes = [AlertEvent.Kind.new.rawValue, AlertEvent.Kind.end.rawValue]
 
+  /// The camera's "false alarm" button: its latest episode was not what the rule meant.
+  public static func falseAlarmButtonDiscovery(topics: Topics, camera: String) -> Data {
+    var object = entity(topics, name: "\(camera) false alarm", id: "\(camera)_false_alarm")
+    object["command_topic"] = topics.falseAlarmCommand(camera: camera)
+    object["payload_press"] = falseAlarmPress
+    object["icon"] = "mdi:thumb-down-outline"
+    return json(object)
+  }
+
+  /// What the button sends: the camera's latest episode.
+  public static let falseAlarmPress = "PRESS"
+
   /// The camera's `image` entity: the latest episode snapshot.
   public static func cameraImageDiscovery(topics: Topics, camera: String) -> Data {
     var object = entity(topics, name: "\(camera) snapshot", id: "\(camera)_snapshot")

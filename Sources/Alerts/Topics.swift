@@ -28,6 +28,12 @@ public struct Topics: Sendable, Equatable {
   /// Retained JPEG of the camera's latest episode snapshot, whatever the rule (Home Assistant's `image` entity).
   public func cameraSnapshot(camera: String) -> String { "\(base)/\(camera)/snapshot" }
 
+  /// `PRESS` (Home Assistant's button: the camera's latest episode) or an
+  /// episode id, from any client: that episode was a false alarm.
+  public func falseAlarmCommand(camera: String) -> String { "\(base)/\(camera)/false_alarm" }
+  /// What the daemon subscribes to for every false-alarm command.
+  public var falseAlarmCommands: String { "\(base)/+/false_alarm" }
+
   /// Home Assistant MQTT discovery: `component` is `binary_sensor`, `switch`, `event` or `image`;
   /// `object` names the entity within the node.
   public func discovery(_ component: String, object: String) -> String {
@@ -38,6 +44,14 @@ public struct Topics: Sendable, Equatable {
     discovery("binary_sensor", object: "\(camera)_\(rule)")
   }
   public static let homeAssistantStatus = "homeassistant/status"
+
+  /// The camera a false-alarm command's topic names; nil when `topic` is not one.
+  public func falseAlarmTarget(_ topic: String) -> String? {
+    guard topic.hasPrefix(base + "/") else { return nil }
+    let levels = topic.dropFirst(base.count + 1).split(separator: "/", omittingEmptySubsequences: false)
+    guard levels.count == 2, levels[1] == "false_alarm", !levels[0].isEmpty else { return nil }
+    return String(levels[0])
+  }
 
   /// The camera and rule a switch command's topic names; nil when `topic` is not one.
   public func switchTarget(_ topic: String) -> (camera: String, rule: String)? {

@@ -27,6 +27,9 @@ public struct AlertEvent: Sendable, Equatable {
   public var frameTime: Double
   /// JPEG of the episode's best frame so far.
   public var snapshot: [UInt8]?
+  /// The best frame's rolling embeddings (`BestFrame`, safetensors), kept
+  /// beside the snapshot in the event history; not part of the payload.
+  public var snapshotState: [UInt8]?
   /// Which model produced the score (for subscribers comparing models).
   public var model: String
   /// When the frame that produced this event was decoded (this process only;

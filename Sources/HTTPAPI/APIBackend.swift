@@ -1,8 +1,21 @@
-/// What the API asks the running daemon: its health, and fresh gauges before a scrape.
+/// What the API asks the running daemon: its health, fresh gauges before a
+/// scrape, and to take an operator's word that an episode was a false alarm.
 public protocol APIBackend: Sendable {
   func health() -> Health
   /// Brings gauges and totals kept elsewhere (decoder counters, the outbox) into the metrics.
   func refreshMetrics()
+  /// `POST /api/events/{id}/false_alarm`.
+  func falseAlarm(id: String) -> FalseAlarmOutcome
+}
+
+/// What became of a false-alarm report.
+public enum FalseAlarmOutcome: Sendable, Equatable {
+  /// Stored: the episode's rule and camera.
+  case recorded(rule: String, camera: String)
+  /// No such episode (404), no snapshot to learn from (409), storage refused (500): the message says which.
+  case notFound(String)
+  case noSnapshot(String)
+  case failed(String)
 }
 
 /// `GET /api/health`.

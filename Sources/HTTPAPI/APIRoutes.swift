@@ -5,7 +5,8 @@ import Hummingbird
 import Synchronization
 
 /// The endpoints. Each answers JSON (or Prometheus text, or a JPEG) or a 4xx
-/// naming what was wrong; request bodies are never read.
+/// naming what was wrong; request bodies are never read (the one `POST`
+/// takes its all in the path).
 struct APIRoutes: Sendable {
   let backend: any APIBackend
   let metrics: MetricsRegistry
@@ -45,6 +46,24 @@ struct APIRoutes: Sendable {
       else { throw HTTPError(.notFound, message: "episode \(event.id) has no snapshot") }
       return Response(
         status: .ok, headers: [.contentType: "image/jpeg"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+    registerFeedback(on: router)
+  }
+
+  /// `POST /api/events/{id}/false_alarm`.
+  private func registerFeedback(on router: Router<BasicRequestContext>) {
+    router.post("/api/events/:id/false_alarm") { _, context in
+      let id = context.parameters.get("id") ?? ""
+      guard EventHistory.isEpisodeID(id) else {
+        throw HTTPError(.badRequest, message: "not an episode id (up to 64 hexadecimal digits and dashes)")
+      }
+      switch backend.falseAlarm(id: id) {
+      case .recorded(let rule, let camera):
+        return try Self.json(["id": id, "rule": rule, "camera": camera, "feedback": "false_alarm"])
+      case .notFound(let message): throw HTTPError(.notFound, message: message)
+      case .noSnapshot(let message): throw HTTPError(.conflict, message: message)
+      case .failed(let message): throw HTTPError(.internalServerError, message: message)
+      }
     }
   }
 

@@ -1,6 +1,6 @@
 import Hummingbird
 
-/// Every endpoint only reads, so a request carrying a body is refused with
+/// No endpoint takes a body (the one `POST` says all in its path), so a request carrying one is refused with
 /// 413 before any handler runs, whatever its size: nothing a client uploads
 /// is ever buffered.
 struct NoRequestBody<Context: RequestContext>: RouterMiddleware {

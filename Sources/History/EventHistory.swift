@@ -128,6 +128,18 @@ public final class EventHistory: Sendable {
     return try read { db in try page.fetchAll(db) }
   }
 
+  /// What an operator said of an episode (`false_alarm`); false when the history has no such episode.
+  @discardableResult
+  public func setFeedback(id: String, _ feedback: String) throws(HistoryError) -> Bool {
+    do {
+      return try pool.write { db in
+        try StoredEvent.filter(Column("id") == id).updateAll(db, Column("feedback").set(to: feedback)) > 0
+      }
+    } catch {
+      throw HistoryError("\(directory)/\(Self.fileName): feedback on \(id) not recorded: \(Self.describe(error))")
+    }
+  }
+
   /// One episode, or nil.
   public func event(id: String) throws(HistoryError) -> StoredEvent? {
     try read { db in try StoredEvent.filter(Column("id") == id).fetchOne(db) }

@@ -49,11 +49,20 @@ public final class HistoryRecorder: AlertSink, @unchecked Sendable {
     lastPrune = time
     do {
       let files = try history.prune(retention, now: time)
-      for file in files { try? FileManager.default.removeItem(atPath: history.directory + "/" + file) }
+      for file in files {
+        try? FileManager.default.removeItem(atPath: history.directory + "/" + file)
+        try? FileManager.default.removeItem(atPath: history.directory + "/" + Self.statePath(of: file))
+      }
       if !files.isEmpty { log("event history: retention removed \(files.count) snapshot(s)") }
     } catch {
       log("event history: \(error)")
     }
+  }
+
+  /// The file beside a snapshot with the best frame's rolling embeddings
+  /// (`snapshots/<id>.state`, written by the daemon for false-alarm feedback).
+  public static func statePath(of snapshot: String) -> String {
+    (snapshot.hasSuffix(".jpg") ? String(snapshot.dropLast(4)) : snapshot) + ".state"
   }
 
   /// The event's JPEG as `snapshots/<id>.jpg` (replacing the episode's
@@ -63,6 +72,10 @@ public final class HistoryRecorder: AlertSink, @unchecked Sendable {
     let path = "snapshots/\(event.id).jpg"
     do {
       try Data(jpeg).write(to: URL(fileURLWithPath: history.directory + "/" + path), options: .atomic)
+      if let state = event.snapshotState {
+        let statePath = history.directory + "/" + Self.statePath(of: path)
+        try Data(state).write(to: URL(fileURLWithPath: statePath), options: .atomic)
+      }
       return (path, jpeg.count)
     } catch {
       log("event history: snapshot of \(event.id) not written: \(error.localizedDescription)")

@@ -16,14 +16,20 @@ public struct CalibratedScore: Sendable {
   public let prototype: [Float]
   /// Negatives then backgrounds, each L2-normalised.
   public let contrasts: [[Float]]
+  /// False-alarm pictures, compared on the text scale (see `PictureContrast`).
+  public let pictures: [PictureContrast]
   public let logitScale: Float
 
   /// `positives`: embeddings of the phrasings (each itself a prompt-ensemble
   /// average, if the caller uses templates) and example images.
-  public init(positives: [[Float]], negatives: [[Float]], backgrounds: [[Float]], logitScale: Float) {
+  public init(
+    positives: [[Float]], negatives: [[Float]], backgrounds: [[Float]], pictures: [PictureContrast] = [],
+    logitScale: Float
+  ) {
     precondition(!positives.isEmpty, "a rule needs at least one positive embedding")
     prototype = Embedding.normalisedMean(positives)
     contrasts = (negatives + backgrounds).map { Embedding.normalisedMean([$0]) }
+    self.pictures = pictures
     self.logitScale = logitScale
   }
 
@@ -31,11 +37,67 @@ public struct CalibratedScore: Sendable {
   public func score(_ embedding: [Float]) -> Double {
     let unit = Embedding.normalisedMean([embedding])
     let positive = Double(logitScale) * Embedding.dot(unit, prototype)
-    let logits = contrasts.map { Double(logitScale) * Embedding.dot(unit, $0) }
+    let logits =
+      contrasts.map { Double(logitScale) * Embedding.dot(unit, $0) }
+      + pictures.map { Double(logitScale) * $0.similarity(unit) }
     let top = max(positive, logits.max() ?? positive)
     let numerator = exp(positive - top)
     let denominator = logits.reduce(numerator) { $0 + exp($1 - top) }
     return numerator / denominator
+  }
+}
+
+/// A false alarm as a contrast of a rule: what the rule scored at the
+/// episode's best frame (its rolling embedding, or the picture alone when
+/// none was kept). Its similarity to a frame is embedding–embedding, which
+/// lies on another scale than the embedding–text similarities of the
+/// prototype and the other contrasts. It is brought onto the prototype's
+/// scale by the spread of both over reference inputs (the model's built-in
+/// check pictures, through the same path): one reference deviation of
+/// similarity to the false alarm counts as one deviation of similarity to
+/// the prototype. Anchored at the false alarm itself, where it weighs what
+/// the prototype scored there plus `margin` deviations: a frame as close to
+/// the false alarm as that cannot raise the rule, one clearly closer to the
+/// rule's text than the false alarm was still can, and a frame far from it
+/// is not touched.
+public struct PictureContrast: Sendable, Equatable {
+  /// The picture's embedding, L2-normalised.
+  public let embedding: [Float]
+  /// cos(frame, picture) ↦ slope · cos + offset, on the prototype's scale.
+  public let slope: Double
+  public let offset: Double
+  /// How far above the rule's own match a false alarm weighs at itself, in
+  /// deviations of the references' similarity to the prototype. Chosen on
+  /// validation videos of the synthetic world with rules as operators type
+  /// them (Benchmarks/eval-feedback, seed 13: 0 leaves 26 of 32 false alarms,
+  /// 3 leaves 3 with recall as it was, 5 leaves none and a quarter of the
+  /// recall), then measured on fresh ones (seed 17; docs/BENCHMARKS.md). On
+  /// the default model's tuned rules, whose few false alarms sit next to true
+  /// events, any margin from 0 up costs recall: see docs/RULES.md.
+  public static let margin = 3.0
+
+  /// `references`: embeddings of pictures that show nothing in particular
+  /// (at least two, not all alike); `prototype`: the rule's, L2-normalised.
+  public init(picture: [Float], references: [[Float]], prototype: [Float]) {
+    let unit = Embedding.normalisedMean([picture])
+    embedding = unit
+    let units = references.map { Embedding.normalisedMean([$0]) }
+    let toPicture = Self.meanAndDeviation(units.map { Embedding.dot($0, unit) })
+    let toText = Self.meanAndDeviation(units.map { Embedding.dot($0, prototype) })
+    slope = toText.deviation / max(toPicture.deviation, 1e-6)
+    // Anchored at the false alarm itself: there it weighs what the rule's
+    // prototype scored plus `margin` text deviations, and one reference
+    // deviation further away, one text deviation less.
+    offset = Embedding.dot(unit, prototype) - slope + Self.margin * toText.deviation
+  }
+
+  /// The similarity of a unit-length embedding to the picture, on the prototype's scale.
+  public func similarity(_ unit: [Float]) -> Double { slope * Embedding.dot(unit, embedding) + offset }
+
+  private static func meanAndDeviation(_ values: [Double]) -> (mean: Double, deviation: Double) {
+    let mean = values.reduce(0, +) / Double(max(values.count, 1))
+    let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(values.count - 1, 1))
+    return (mean, variance.squareRoot())
   }
 }
 
@@ -49,12 +111,20 @@ public struct RuleScorer: Sendable {
   public let before: CalibratedScore?
 
   /// Embeddings of the rule's parts, as `CalibratedScore` takes them; `before` empty: a plain rule.
+  /// `falseAlarms`: what the present must not match, each with the references it is standardised against
+  /// (`PictureContrast`).
   public init(
-    positives: [[Float]], before: [[Float]], negatives: [[Float]], backgrounds: [[Float]], logitScale: Float
+    positives: [[Float]], before: [[Float]], negatives: [[Float]], backgrounds: [[Float]],
+    falseAlarms: [(embedding: [Float], references: [[Float]])] = [], logitScale: Float
   ) {
     let beforePart = before.isEmpty ? [] : [Embedding.normalisedMean(before)]
+    let prototype = Embedding.normalisedMean(positives)
     present = CalibratedScore(
-      positives: positives, negatives: negatives + beforePart, backgrounds: backgrounds, logitScale: logitScale)
+      positives: positives, negatives: negatives + beforePart, backgrounds: backgrounds,
+      pictures: falseAlarms.map {
+        PictureContrast(picture: $0.embedding, references: $0.references, prototype: prototype)
+      },
+      logitScale: logitScale)
     self.before =
       before.isEmpty
       ? nil

@@ -43,6 +43,10 @@ public struct Rule: Sendable, Equatable {
   public var enabled = true
   /// Image files whose embeddings join the phrasings.
   public var examples: [String] = []
+  /// Pictures of false alarms (`monitor feedback --false-alarm`): the best
+  /// frames of episodes an operator said were wrong, kept by the daemon in
+  /// `state_dir/false-alarms/<id>/`. Not part of the rule file.
+  public var falseAlarms: [String] = []
 
   public static let horizons: [Double] = [0.5, 2, 8, 30]
   public static let keys = [
@@ -53,6 +57,12 @@ public struct Rule: Sendable, Equatable {
   public init(id: String, text: [String]) {
     self.id = id
     self.text = text
+  }
+
+  /// The rolling embedding this rule is scored on: the one of its horizon
+  /// (`rolling` holds one per `horizons` entry, or a single one for all).
+  public func embedding(in rolling: [[Float]]) -> [Float] {
+    rolling[min(Self.horizons.firstIndex(of: horizon) ?? 1, rolling.count - 1)]
   }
 
   /// Whether an episode needs `before` to have held first.

@@ -77,8 +77,7 @@ public struct RuleTracks<Snapshot: Sendable>: Sendable {
         track.tracker.settings = .init(rule: rule)
         track.gate.within = rule.within
       }
-      let horizon = Rule.horizons.firstIndex(of: rule.horizon) ?? 1
-      let embedding = rolling[min(horizon, rolling.count - 1)]
+      let embedding = rule.embedding(in: rolling)
       let raw = scorer.present.score(embedding)
       let smoothed = track.smoother.add(raw, time: time)
       var gate: (mayOpen: Bool, beforeHeld: Double?) = (true, nil)

@@ -35,7 +35,7 @@ struct Monitor: AsyncParsableCommand {
     version: version,
     subcommands: [
       Run.self, AddRule.self, RemoveRule.self, ListRules.self, EnableRule.self, DisableRule.self, CheckConfig.self,
-      ReplayCommand.self, EventsCommand.self, Probe.self, ModelCommand.self,
+      ReplayCommand.self, EventsCommand.self, FeedbackCommand.self, Probe.self, ModelCommand.self,
       Embed.self, Version.self,
     ]
   )

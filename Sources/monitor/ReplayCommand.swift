@@ -42,6 +42,16 @@ struct ReplayCommand: ParsableCommand {
   var rulesDir: String?
 
   @Option(
+    help: """
+      With --rules-dir: the rules' false-alarm pictures, as the daemon keeps them \
+      (<state_dir>/false-alarms: a folder per rule id of JPEGs).
+      """)
+  var falseAlarms: String?
+
+  @Option(help: "Write each episode's best frame there as <episode id>.jpg (the daemon's snapshot).")
+  var snapshots: String?
+
+  @Option(
     help:
       "CLIP model directory (Hugging Face layout). Default: the model embedded in monitor, with its trained temporal adapter."
   )
@@ -78,7 +88,7 @@ struct ReplayCommand: ParsableCommand {
       rules.append(r)
     }
     if let rulesDir {
-      let contents = RuleStore(directory: rulesDir).load()
+      let contents = RuleStore(directory: rulesDir, falseAlarms: falseAlarms.map(FalseAlarms.init(directory:))).load()
       for problem in contents.problems { logLine("skipped: \(problem)") }
       rules += contents.rules.map {
         var r = $0
@@ -93,6 +103,7 @@ struct ReplayCommand: ParsableCommand {
     var replay = Replay()
     if let fps, !(fps > 0 && fps <= 30) { throw ValidationError("--fps must be above 0 and at most 30") }
     replay.fps = fps
+    replay.snapshots = snapshots
     replay.log = { logLine("replay: \($0)") }
     replay.motionGate = motion
     replay.seconds = seconds

@@ -20,7 +20,8 @@ import Testing
     #expect(
       first == [
         "monitor/edge/available=onl", "homeassistant/binary_sensor/edge_hall_falls/config={\"a",
-        "homeassistant/event/edge_hall_episodes/config={\"a", "homeassistant/image/edge_hall_snapshot/config={\"a",
+        "homeassistant/button/edge_hall_false_alarm/config={\"a", "homeassistant/event/edge_hall_episodes/config={\"a",
+        "homeassistant/image/edge_hall_snapshot/config={\"a",
         "homeassistant/switch/edge_hall_falls/config={\"a", "monitor/edge/hall/falls/state=ON",
         "monitor/edge/hall/falls/switch=ON",
       ])
@@ -44,8 +45,8 @@ import Testing
     var session = BrokerSession(topics: topics)
     _ = session.connect()
     let hallSmoke = BrokerSession.Entity(camera: "hall", rule: "smoke", label: "smoke")
-    // Per camera: event, image; per pair: binary sensor, switch, OFF, switch ON.
-    #expect(session.setEntities([hall, hallSmoke, yard]).count == 2 * 2 + 3 * 4)
+    // Per camera: event, image, button; per pair: binary sensor, switch, OFF, switch ON.
+    #expect(session.setEntities([hall, hallSmoke, yard]).count == 2 * 3 + 3 * 4)
     #expect(
       text(session.setEntities([hallSmoke, yard])) == [
         "homeassistant/binary_sensor/edge_hall_falls/config=", "homeassistant/switch/edge_hall_falls/config=",
@@ -57,7 +58,7 @@ import Testing
         "homeassistant/binary_sensor/edge_hall_smoke/config=", "homeassistant/switch/edge_hall_smoke/config=",
         "monitor/edge/hall/smoke/state=", "monitor/edge/hall/smoke/switch=", "monitor/edge/hall/smoke/snapshot=",
         "homeassistant/event/edge_hall_episodes/config=", "homeassistant/image/edge_hall_snapshot/config=",
-        "monitor/edge/hall/snapshot=",
+        "homeassistant/button/edge_hall_false_alarm/config=", "monitor/edge/hall/snapshot=",
       ])
     #expect(session.setEntities([yard]).isEmpty)  // no change, nothing sent
     // The empty config stays retained, so a reconnect keeps the entity removed.
@@ -88,8 +89,10 @@ import Testing
         "homeassistant/binary_sensor/edge_hall_falls/config=", "homeassistant/switch/edge_hall_falls/config=",
         "monitor/edge/hall/falls/state=", "monitor/edge/hall/falls/switch=", "monitor/edge/hall/falls/snapshot=",
         "homeassistant/event/edge_hall_episodes/config=", "homeassistant/image/edge_hall_snapshot/config=",
-        "monitor/edge/hall/snapshot=", "homeassistant/event/edge_yard_episodes/config={\"a",
-        "homeassistant/image/edge_yard_snapshot/config={\"a", "homeassistant/binary_sensor/edge_yard_car/config={\"a",
+        "homeassistant/button/edge_hall_false_alarm/config=", "monitor/edge/hall/snapshot=",
+        "homeassistant/event/edge_yard_episodes/config={\"a",
+        "homeassistant/image/edge_yard_snapshot/config={\"a", "homeassistant/button/edge_yard_false_alarm/config={\"a",
+        "homeassistant/binary_sensor/edge_yard_car/config={\"a",
         "homeassistant/switch/edge_yard_car/config={\"a", "monitor/edge/yard/car/state=OFF",
         "monitor/edge/yard/car/switch=ON",
       ])
@@ -121,7 +124,8 @@ import Testing
     #expect(
       session.homeAssistantOnline().map(\.topic) == [
         "homeassistant/event/edge_hall_episodes/config", "homeassistant/image/edge_hall_snapshot/config",
-        "homeassistant/event/edge_yard_episodes/config", "homeassistant/image/edge_yard_snapshot/config",
+        "homeassistant/button/edge_hall_false_alarm/config", "homeassistant/event/edge_yard_episodes/config",
+        "homeassistant/image/edge_yard_snapshot/config", "homeassistant/button/edge_yard_false_alarm/config",
         "homeassistant/binary_sensor/edge_hall_falls/config", "homeassistant/switch/edge_hall_falls/config",
         "homeassistant/binary_sensor/edge_yard_car/config", "homeassistant/switch/edge_yard_car/config",
       ])
@@ -156,6 +160,10 @@ import Testing
       #expect(topics.switchTarget(topic) == nil, "\(topic)")
     }
     #expect(Topics(prefix: "", node: "edge").switchTarget("edge/hall/falls/set")! == ("hall", "falls"))
+    #expect(topics.falseAlarmTarget("monitor/edge/hall/false_alarm") == "hall")
+    for topic in ["monitor/edge/false_alarm", "monitor/edge//false_alarm", "monitor/edge/hall/x/false_alarm"] {
+      #expect(topics.falseAlarmTarget(topic) == nil, "\(topic)")
+    }
   }
 
   @Test func inflightMessagesAreForgottenOnDisconnectAndSentAgain() {

@@ -26,6 +26,14 @@ import Testing
         brokerConnected: true, outboxQueued: 0, historyEnabled: true)
     }
     func refreshMetrics() { refreshed.withLock { $0 += 1 } }
+    let reported = Mutex<[String]>([])
+    /// The first episode is recorded, the second has no snapshot, any other is unknown.
+    func falseAlarm(id: String) -> FalseAlarmOutcome {
+      reported.withLock { $0.append(id) }
+      if id == APIServerTests.ids[0] { return .recorded(rule: "falls", camera: "hall") }
+      if id == APIServerTests.ids[1] { return .noSnapshot("episode '\(id)' has no snapshot to learn from") }
+      return .notFound("no episode '\(id)' in the event history (see monitor events)")
+    }
   }
 
   /// A task executor on a concurrent dispatch queue (threads outside the cooperative pool).
@@ -58,8 +66,9 @@ import Testing
 
   /// Runs `body` against a server on a free port, then stops it.
   static func serving(
-    token: BearerToken? = nil, historyDirectory: String?, idleTimeout: Duration = .seconds(10),
-    metrics: MetricsRegistry = MetricsRegistry(), _ body: (Int) async throws -> Void
+    token: BearerToken? = nil, backend: FixedBackend = FixedBackend(), historyDirectory: String?,
+    idleTimeout: Duration = .seconds(10), metrics: MetricsRegistry = MetricsRegistry(),
+    _ body: (Int) async throws -> Void
   ) async throws {
     let port = Network.freePort()
     var settings = APIServer.Settings(host: "127.0.0.1", port: port, token: token)
@@ -67,7 +76,7 @@ import Testing
     let listening = Mutex(false)
     let lines = Mutex<[String]>([])
     let server = APIServer(
-      settings: settings, backend: FixedBackend(), metrics: metrics, historyDirectory: historyDirectory,
+      settings: settings, backend: backend, metrics: metrics, historyDirectory: historyDirectory,
       log: { line in lines.withLock { $0.append(line) } }, onListening: { _ in listening.withLock { $0 = true } })
     let group = ServiceGroup(services: [server], logger: .init(label: "test"))
     // On threads of its own: the suites running beside this one block the
@@ -133,6 +142,28 @@ import Testing
     }
   }
 
+  /// Issue 20: `POST /api/events/{id}/false_alarm` hands the id to the daemon
+  /// and says what became of it; a body, a bad id or another method never reach it.
+  @Test func falseAlarmFeedback() async throws {
+    let backend = FixedBackend()
+    try await Self.serving(backend: backend, historyDirectory: try Self.history()) { port in
+      let recorded = try await Self.get(port, "/api/events/\(Self.ids[0])/false_alarm", ["-X", "POST"])
+      #expect(recorded.status == 200, "\(recorded.body)")
+      let object = try Self.object(recorded.body)
+      #expect(object["rule"] as? String == "falls" && object["feedback"] as? String == "false_alarm")
+      let noSnapshot = try await Self.get(port, "/api/events/\(Self.ids[1])/false_alarm", ["-X", "POST"])
+      #expect(noSnapshot.status == 409 && noSnapshot.body.contains("has no snapshot"))
+      let unknown = try await Self.get(port, "/api/events/\(Self.ids[2].dropLast())9/false_alarm", ["-X", "POST"])
+      #expect(unknown.status == 404 && unknown.body.contains("no episode"))
+      #expect(try await Self.get(port, "/api/events/..%2F..%2Fx/false_alarm", ["-X", "POST"]).status == 400)
+      let body = try await Self.get(
+        port, "/api/events/\(Self.ids[0])/false_alarm", ["-X", "POST", "--data-binary", "{\"x\":1}"])
+      #expect(body.status == 413)
+      #expect(try await Self.get(port, "/api/events/\(Self.ids[0])/false_alarm").status == 404)
+    }
+    #expect(backend.reported.withLock { $0 } == [Self.ids[0], Self.ids[1], String(Self.ids[2].dropLast()) + "9"])
+  }
+
   /// Everything a client can get wrong is a 4xx with one line saying what, and the server keeps answering.
   @Test func badRequestsAreFourHundreds() async throws {
     let directory = try Self.history()
@@ -173,6 +204,7 @@ import Testing
   @Test func theTokenIsRequiredOnEveryRoute() async throws {
     let token = try BearerToken("s3cret-token-0123456789")
     try await Self.serving(token: token, historyDirectory: try Self.history()) { port in
+      #expect(try await Self.get(port, "/api/events/\(Self.ids[0])/false_alarm", ["-X", "POST"]).status == 401)
       for path in ["/api/health", "/metrics", "/api/events", "/api/events/\(Self.ids[0])", "/nothing"] {
         #expect(try await Self.get(port, path).status == 401, "\(path)")
         #expect(try await Self.get(port, path, ["-H", "Authorization: Bearer s3cret-token-012345678"]).status == 401)

@@ -77,6 +77,19 @@ import Testing
     #expect(Array(try Data(contentsOf: URL(fileURLWithPath: jpeg)).prefix(2)) == [0xFF, 0xD8])
     #expect(try Curl.get(base + "/api/events/..%2F..%2Fmonitor.toml").status == 400)
 
+    // Issue 20: an operator's word that the episode was a false alarm: its best
+    // frame and the rolling embeddings it was scored on join its rule.
+    let rule = try #require(events.first { $0["id"] as? String == id }?["rule"] as? String)
+    let feedback = try Curl.get(base + "/api/events/\(id)/false_alarm", ["-X", "POST"])
+    #expect(feedback.status == 200 && Self.object(feedback.body)["rule"] as? String == rule, "\(feedback.body)")
+    let picture = directory.path + "/false-alarms/\(rule)/\(id)"
+    #expect(FileManager.default.fileExists(atPath: picture + ".jpg"))
+    #expect(FileManager.default.fileExists(atPath: picture + ".state"))
+    #expect(Self.object(try Curl.get(base + "/api/events/\(id)").body)["feedback"] as? String == "false_alarm")
+    #expect(waitUntil(timeout: 10) { daemon.log.contains("false alarm (http): episode \(id) of rule \(rule)") })
+    let unknown = "00000000-0000-4000-8000-000000000000"
+    #expect(try Curl.get(base + "/api/events/\(unknown)/false_alarm", ["-X", "POST"]).status == 404)
+
     // `monitor events` reads the database; when it cannot (a state directory it
     // may not read), it asks the API and lists the same episodes.
     // Episodes started up to a second from now; listed once that second has passed, so both lists see the same.

@@ -51,7 +51,11 @@ import Testing
     delivery.start()
     let started = Date()
     for i in 1...5 {
-      delivery.enqueue([PendingEvent(event: Self.event("e\(i)"), snapshot: Self.frame(0, size: 16).picture)])
+      delivery.enqueue([
+        PendingEvent(
+          event: Self.event("e\(i)"),
+          snapshot: BestFrame(picture: Self.frame(0, size: 16).picture, rolling: [[1, 0]], model: "test"))
+      ])
     }
     #expect(Date().timeIntervalSince(started) < 0.1)
     delivery.stop(timeout: 5)

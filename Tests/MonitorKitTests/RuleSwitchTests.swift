@@ -46,6 +46,23 @@ import Testing
     #expect(
       waitUntil(timeout: 60) { events().contains { $0.contains("\"rule\":\"disappears\"") } }, "\(daemon.log)")
 
+    // Home Assistant's "false alarm" button: the camera's latest episode
+    // becomes a false alarm of its rule, picked up without a restart.
+    try broker.publish("monitor/test/demo/false_alarm", "PRESS")
+    #expect(waitUntil(timeout: 10) { daemon.log.contains("false alarm (mqtt): episode ") }, "\(daemon.log)")
+    let line = try #require(daemon.log.split(separator: "\n").first { $0.contains("false alarm (mqtt): episode ") })
+    let picture = try #require(line.split(separator: "(").last.map { String($0.dropLast()) })
+    #expect(picture.hasPrefix(directory.path + "/false-alarms/") && FileManager.default.fileExists(atPath: picture))
+    let reloads = daemon.log.components(separatedBy: "rules reloaded").count
+    #expect(waitUntil(timeout: 5) { daemon.log.components(separatedBy: "rules reloaded").count > reloads })
+    try broker.publish("monitor/test/demo/false_alarm", "yesterday's")
+    try broker.publish("monitor/test/nowhere/false_alarm", "PRESS")
+    #expect(
+      waitUntil(timeout: 5) {
+        daemon.log.contains("mqtt false alarm on camera demo: expected PRESS or an episode id, got 'yesterday's'")
+          && daemon.log.contains("mqtt monitor/test/nowhere/false_alarm: no camera 'nowhere' with rules; ignored")
+      }, "\(daemon.log)")
+
     // Off again, stopped: the switch is in state_dir and `monitor rules` shows it.
     try broker.publish("monitor/test/demo/disappears/set", "OFF")
     #expect(waitUntil(timeout: 5) { Self.lines(subscriber).last { $0.hasPrefix(switchTopic) } == "\(switchTopic) OFF" })
@@ -57,6 +74,25 @@ import Testing
     let row = listed.output.split(separator: "\n").first { $0.hasPrefix("disappears ") }
     #expect(row?.hasSuffix(" demo") == true, "\(listed.output)")
     #expect(listed.output.split(separator: "\n").first { $0.hasPrefix("enters ") }?.hasSuffix(" -") == true)
+
+    // The same from the command line, on another episode; then what cannot be.
+    let history = try ChildProcess.run(try Executables.path("monitor"), ["events", "--config", config, "--json"])
+    let other = try #require(
+      history.split(separator: "\n").compactMap {
+        (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+      }.first { $0["feedback"] is NSNull && $0["has_snapshot"] as? Bool == true })
+    let otherID = try #require(other["id"] as? String)
+    let marked = try Executables.monitor(["feedback", otherID, "--false-alarm", "--config", config])
+    #expect(marked.status == 0 && marked.output.contains("episode \(otherID) (rule "), "\(marked.output)")
+    #expect(
+      FileManager.default.fileExists(
+        atPath: directory.path + "/false-alarms/" + (other["rule"] as? String ?? "?") + "/\(otherID).jpg"))
+    let unknown = try Executables.monitor([
+      "feedback", "00000000-0000-4000-8000-000000000000", "--false-alarm", "--config", config,
+    ])
+    #expect(unknown.status != 0 && unknown.output.contains("no episode '00000000-0000-4000-8000-000000000000'"))
+    let unsaid = try Executables.monitor(["feedback", otherID, "--config", config])
+    #expect(unsaid.status != 0 && unsaid.output.contains("--false-alarm"))
 
     // The next run publishes the stored state again (the broker's retained copy removed first).
     try broker.publish(switchTopic, "", retain: true)

@@ -43,3 +43,40 @@ import Testing
     #expect(values.last == 0.1)
   }
 }
+
+/// Issue 20: a false alarm as a contrast (`PictureContrast`), by hand.
+@Suite struct PictureContrastTests {
+  /// References (1,0,0), (0,1,0), (0,0,1): similarity to the picture (1,0,0)
+  /// is 1, 0, 0 (mean 1/3, deviation 0.57735); to the prototype (0,1,0) it is
+  /// 0, 1, 0 (the same spread): slope 1. At the picture itself it weighs the
+  /// prototype's similarity there (0) plus 3 deviations.
+  @Test func mappedOntoThePrototypesScaleAnchoredAtTheFalseAlarm() {
+    let contrast = PictureContrast(
+      picture: [2, 0, 0], references: [[1, 0, 0], [0, 1, 0], [0, 0, 1]], prototype: [0, 1, 0])
+    #expect(abs(contrast.slope - 1) < 1e-9)
+    let deviation = (1.0 / 3).squareRoot()
+    #expect(abs(contrast.similarity([1, 0, 0]) - PictureContrast.margin * deviation) < 1e-9)
+    #expect(abs(contrast.similarity([0, 1, 0]) - (PictureContrast.margin * deviation - 1)) < 1e-9)
+  }
+
+  /// The frame that raised the alarm no longer scores above the rule's
+  /// threshold; a frame as close to the rule's text, but far from the false
+  /// alarm, still does. The references vary little towards the false alarm
+  /// (deviation 0.07), as camera-like inputs do.
+  @Test func theFalseAlarmNoLongerScoresAndATrueMatchStill() {
+    let text: [Float] = [0, 1, 0, 0]
+    let falseAlarm: [Float] = [0.6, 0.8, 0, 0]  // cos 0.8 to the text: it fired
+    let trueMatch: [Float] = [-0.6, 0.8, 0, 0]  // cos 0.8 to the text, 0.28 to the false alarm
+    let references: [[Float]] = [
+      [0.1, 0, 1, 0], [-0.1, 0, 1, 0], [0.2, 0, 0, 1], [-0.2, 0.1, 0, 1], [0, 0.1, 1, 0], [0, 0, 0.7, 0.7],
+    ]
+    let backgrounds: [[Float]] = [[0, 0, 0, 1], [0, 0, 1, 0]]
+    let before = RuleScorer(positives: [text], before: [], negatives: [], backgrounds: backgrounds, logitScale: 10)
+    let after = RuleScorer(
+      positives: [text], before: [], negatives: [], backgrounds: backgrounds,
+      falseAlarms: [(falseAlarm, references)], logitScale: 10)
+    #expect(before.present.score(falseAlarm) > 0.99)
+    #expect(after.present.score(falseAlarm) < 0.2, "\(after.present.score(falseAlarm))")
+    #expect(after.present.score(trueMatch) > 0.97, "\(after.present.score(trueMatch))")
+  }
+}

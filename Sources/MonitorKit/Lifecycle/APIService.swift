@@ -18,6 +18,19 @@ struct DaemonAPIBackend: APIBackend {
   }
 
   func refreshMetrics() { daemon.refreshMetrics() }
+
+  func falseAlarm(id: String) -> FalseAlarmOutcome {
+    do {
+      let episode = try daemon.falseAlarm(id: id)
+      return .recorded(rule: episode.rule, camera: episode.camera)
+    } catch {
+      switch error {
+      case .unknownEpisode: return .notFound("\(error)")
+      case .noSnapshot: return .noSnapshot("\(error)")
+      case .storage: return .failed("\(error)")
+      }
+    }
+  }
 }
 
 extension APIServer {

@@ -28,6 +28,10 @@ public final class Engine: @unchecked Sendable {
   private var failures: [String: Rule] = [:]
   private var problems: [String] = []
   private var backgrounds: [[Float]]?
+  /// The built-in check pictures' embeddings, and the temporal model's
+  /// rolling embeddings over them (per frame, per horizon): what false alarms
+  /// are standardised against (`PictureContrast`).
+  private var references: (pictures: [[Float]], rolling: [[[Float]]])?
 
   /// Loads the CLIP directory and the temporal weights. No CLIP directory: the
   /// model embedded in the binary, with its trained temporal adapter unless
@@ -86,7 +90,8 @@ public final class Engine: @unchecked Sendable {
     // Subscribers can tell an int8 model's events from fp32's.
     self.modelName = clip.precision == .fp32 ? modelName : modelName + "+" + clip.precision.rawValue
     self.fingerprint = fingerprint ?? modelName
-    examples = ExamplePictures(geometry: clip.geometry)
+    examples = ExamplePictures(
+      geometry: clip.geometry, model: fingerprint ?? modelName, dimension: clip.config.projectionDim)
   }
 
   /// Frames per second a camera without `fps` samples at: the trained
@@ -193,9 +198,31 @@ public final class Engine: @unchecked Sendable {
     if backgrounds == nil { backgrounds = Prompts.backgrounds.map { text($0) } }
     var positives = rule.text.map { text($0) }
     for path in rule.examples { positives.append(contentsOf: embed([try examples.picture(path)])) }
+    // A false alarm is what the rule scored at its best frame (its saved
+    // rolling embedding) when this model saved one; else the picture alone.
+    var falseAlarms: [(embedding: [Float], references: [[Float]])] = []
+    for path in rule.falseAlarms {
+      let references = falseAlarmReferences()
+      if let state = examples.rollingState(path) {
+        falseAlarms.append((rule.embedding(in: state), references.rolling.map { rule.embedding(in: $0) }))
+      } else {
+        falseAlarms.append((embed([try examples.picture(path)])[0], references.pictures))
+      }
+    }
     return RuleScorer(
       positives: positives, before: rule.before.map { text($0) }, negatives: rule.negatives.map { text($0) },
-      backgrounds: backgrounds!, logitScale: clip.logitScale)
+      backgrounds: backgrounds!, falseAlarms: falseAlarms, logitScale: clip.logitScale)
+  }
+
+  /// Computed once: the check pictures through CLIP, and through CLIP and a
+  /// fresh temporal state at the model's own rate, as a camera would step it.
+  private func falseAlarmReferences() -> (pictures: [[Float]], rolling: [[[Float]]]) {
+    if let references { return references }
+    let pictures = embed(PrecisionChoice.checkFrames(geometry: clip.geometry))
+    var state = CameraState(camera: "references", engine: self, wallClock: { 0 })
+    let rolling = pictures.enumerated().map { state.advance($1, time: Double($0) / nominalRate) }
+    references = (pictures, rolling)
+    return (pictures, rolling)
   }
 }
 
@@ -203,5 +230,6 @@ extension Rule {
   /// Whether the embeddings a scorer is built from are the same.
   fileprivate func hasSameScoringInputs(as other: Rule) -> Bool {
     text == other.text && before == other.before && negatives == other.negatives && examples == other.examples
+      && falseAlarms == other.falseAlarms
   }
 }

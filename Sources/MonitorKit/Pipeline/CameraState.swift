@@ -11,14 +11,14 @@ import Tensor
 /// into the events it causes: one call into the temporal model and one into
 /// Rules. Constant memory per camera.
 public struct CameraState: Sendable {
-  public typealias Score = RuleTracks<Picture>.Score
+  public typealias Score = RuleTracks<BestFrame>.Score
 
   public let camera: String
   private var adapterState: TemporalAdapter.State?
   private var adapter: TemporalAdapter?
   private let pooling: MultiHorizonPooling
   private var poolingState: MultiHorizonPooling.State
-  private var tracks: RuleTracks<Picture>
+  private var tracks: RuleTracks<BestFrame>
   /// Wall-clock seconds (Unix time); a test's own clock in tests.
   private let wallClock: @Sendable () -> Double
   /// Wall-clock time of the last frame processed: the gap a saved state decays over is measured from it.
@@ -45,9 +45,16 @@ public struct CameraState: Sendable {
   ) -> (events: [PendingEvent], scores: [Score]) {
     let rolling = temporalStep(embedding, time: frame.pts)
     let step = tracks.observe(
-      rolling: rolling, time: frame.pts, snapshot: frame.snapshotPicture(), rules: rules,
+      rolling: rolling, time: frame.pts,
+      snapshot: BestFrame(picture: frame.snapshotPicture(), rolling: rolling, model: engine.fingerprint), rules: rules,
       scorer: { engine.scorer(for: $0) })
     return (convert(step.actions, engine: engine, time: frame.pts, decodedAt: frame.decodedAt), step.scores)
+  }
+
+  /// Only the temporal model: `embedding` in, the rolling embeddings out (the
+  /// reference outputs false-alarm states are standardised against).
+  public mutating func advance(_ embedding: [Float], time: Double) -> [[Float]] {
+    temporalStep(embedding, time: time)
   }
 
   /// Ends every open episode (camera stopping, daemon shutting down).
@@ -115,12 +122,12 @@ public struct CameraState: Sendable {
   }
 
   private func convert(
-    _ actions: [(rule: Rule, action: EpisodeTracker<Picture>.Action)], engine: Engine, time: Double,
+    _ actions: [(rule: Rule, action: EpisodeTracker<BestFrame>.Action)], engine: Engine, time: Double,
     decodedAt: ContinuousClock.Instant? = nil
   ) -> [PendingEvent] {
     actions.compactMap { rule, action in
       let kind: AlertEvent.Kind
-      let episode: EpisodeTracker<Picture>.Episode
+      let episode: EpisodeTracker<BestFrame>.Episode
       switch action {
       case .new(let e): (kind, episode) = (.new, e)
       case .update(let e): (kind, episode) = (.update, e)

@@ -27,6 +27,8 @@ public final class Daemon: @unchecked Sendable {
   private let rules = CurrentRules()
   /// Rules switched off per camera at run time (MQTT, Home Assistant).
   public let switches: RuleSwitches
+  /// Operators' word that an episode was a false alarm (MQTT, the HTTP API).
+  public let feedback: FalseAlarmFeedback
   /// The enabled cameras whose source could be made, in configuration order.
   private let pipelines: [CameraPipeline]
   private let worker: InferenceWorker
@@ -71,12 +73,20 @@ public final class Daemon: @unchecked Sendable {
     self.metrics = metrics
     let switches = RuleSwitches(file: configuration.stateDirectory + "/" + RuleSwitches.fileName, log: log)
     self.switches = switches
+    let feedback = FalseAlarmFeedback(configuration: configuration)
+    self.feedback = feedback
     if configuration.mqtt.enabled {
       let outbox = try Outbox(directory: configuration.stateDirectory + "/outbox")
       publisher = try MQTTPublisher(
         settings: try configuration.mqtt.publisherSettings(node: configuration.node), outbox: outbox,
         entitiesFile: configuration.stateDirectory + "/mqtt-entities.json", log: log,
-        onAcknowledged: { metrics.acknowledged(after: $0) }, onSwitch: { switches.set($0, on: $1) })
+        onAcknowledged: { metrics.acknowledged(after: $0) }, onSwitch: { switches.set($0, on: $1) },
+        onFalseAlarm: { camera, payload in
+          // Off the broker's network thread: the history and the disk may take a moment.
+          DispatchQueue.global().async {
+            Self.falseAlarm(camera: camera, payload: payload, feedback: feedback, log: log)
+          }
+        })
     } else {
       publisher = nil
     }
@@ -122,7 +132,8 @@ public final class Daemon: @unchecked Sendable {
     let cameraNames = pipelines.map(\.id.name)
     let examples = engine.examples
     let directory = configuration.rulesDirectory
-    watcher = RuleWatcher(store: RuleStore(directory: directory)) { contents in
+    let falseAlarms = FalseAlarms(stateDirectory: configuration.stateDirectory)
+    watcher = RuleWatcher(store: RuleStore(directory: directory, falseAlarms: falseAlarms)) { contents in
       // A directory briefly gone (a deploy renaming it, an unmounted share) is
       // not "every rule removed": that would end every episode and delete
       // every Home Assistant entity.
@@ -167,6 +178,49 @@ public final class Daemon: @unchecked Sendable {
       }
     }
     return entities
+  }
+
+  /// The MQTT false-alarm command: `PRESS` marks the camera's latest
+  /// episode, an id that episode (which must be the camera's).
+  private static func falseAlarm(
+    camera: String, payload: String, feedback: FalseAlarmFeedback, log: @Sendable (String) -> Void
+  ) {
+    do throws(FalseAlarmFeedback.Failure) {
+      let recorded: (episode: StoredEvent, picture: String)
+      if payload == Payloads.falseAlarmPress {
+        recorded = try feedback.falseAlarm(latestOn: camera)
+      } else {
+        guard EventHistory.isEpisodeID(payload) else {
+          log("mqtt false alarm on camera \(camera): expected PRESS or an episode id, got '\(payload)'; ignored")
+          return
+        }
+        recorded = try feedback.falseAlarm(id: payload)
+        guard recorded.episode.camera == camera else {
+          log("mqtt false alarm on camera \(camera): episode \(payload) is camera \(recorded.episode.camera)'s")
+          return
+        }
+      }
+      log(Self.falseAlarmLine(recorded.episode, picture: recorded.picture, via: "mqtt"))
+    } catch {
+      log("mqtt false alarm on camera \(camera): \(error); nothing changed")
+    }
+  }
+
+  static func falseAlarmLine(_ episode: StoredEvent, picture: String, via: String) -> String {
+    "false alarm (\(via)): episode \(episode.id) of rule \(episode.rule) on camera \(episode.camera); "
+      + "its best frame is now a picture the rule must not match (\(picture))"
+  }
+
+  /// `POST /api/events/{id}/false_alarm`: logged either way.
+  public func falseAlarm(id: String) throws(FalseAlarmFeedback.Failure) -> StoredEvent {
+    do {
+      let recorded = try feedback.falseAlarm(id: id)
+      log(Self.falseAlarmLine(recorded.episode, picture: recorded.picture, via: "http"))
+      return recorded.episode
+    } catch {
+      log("false alarm (http) on episode \(id): \(error); nothing changed")
+      throw error
+    }
   }
 
   /// The entities of these rules with their switches; switches of pairs that are gone are forgotten.

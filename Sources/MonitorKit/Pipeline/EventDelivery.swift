@@ -93,9 +93,10 @@ public final class EventDelivery: @unchecked Sendable {
       if !saved.isEmpty { states?.save(saved.sorted { $0.key.index < $1.key.index }.map { ($0.key, $0.value) }) }
       for pending in batch {
         var event = pending.event
-        if let picture = pending.snapshot {
+        if let best = pending.snapshot {
+          event.snapshotState = best.encodedState
           do {
-            event.snapshot = try snapshots.encode(picture)
+            event.snapshot = try snapshots.encode(best.picture)
           } catch {
             log("event \(event.id): snapshot not encoded: \(error)")
           }

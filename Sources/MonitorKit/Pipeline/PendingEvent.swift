@@ -5,9 +5,9 @@ import Core
 /// the inference thread (`EventDelivery`).
 public struct PendingEvent: Sendable {
   public var event: AlertEvent
-  public var snapshot: Picture?
+  public var snapshot: BestFrame?
 
-  public init(event: AlertEvent, snapshot: Picture?) {
+  public init(event: AlertEvent, snapshot: BestFrame?) {
     self.event = event
     self.snapshot = snapshot
   }

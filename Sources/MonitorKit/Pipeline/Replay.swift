@@ -1,6 +1,8 @@
 import Config
 import Core
 import Dispatch
+import Foundation
+import History
 import Rules
 import Video
 
@@ -36,6 +38,9 @@ public struct Replay: Sendable {
   public var camera = "replay"
   /// Live sources (RTSP, v4l2): stop after this many seconds (required for them).
   public var seconds: Double?
+  /// Where each episode's best frame is written as `<episode id>.jpg`, as the
+  /// daemon keeps it; nil: no pictures.
+  public var snapshots: String?
   /// Where the camera's log lines go (a rate the temporal model was not trained at, a reconnect).
   public var log: @Sendable (String) -> Void = { _ in }
 
@@ -49,8 +54,8 @@ public struct Replay: Sendable {
     settings.fps = fps
     settings.motion = motionGate
     let pipeline = try CameraPipeline(
-      id: CameraID(index: 0, name: camera), settings: settings, engine: engine, realtime: false, stallTimeout: 30,
-      log: log)
+      id: CameraID(index: 0, name: camera), settings: settings, engine: engine, realtime: false,
+      snapshots: snapshots != nil, stallTimeout: 30, log: log)
     if pipeline.isLive {
       guard let seconds else {
         throw VideoError(
@@ -59,6 +64,7 @@ public struct Replay: Sendable {
       DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { pipeline.stop() }
     }
     var result = Result(rules: rules, steps: [], events: [], frames: 0)
+    var best: [String: BestFrame] = [:]
     while let (frame, still) = try pipeline.nextFrame() {
       progress(frame.pts)
       // As the daemon: a still frame steps with the last embedding.
@@ -67,6 +73,7 @@ public struct Replay: Sendable {
       let (events, scores) = pipeline.step(
         frame: frame, embedding: embedding, still: reused != nil, rules: rules, engine: engine)
       result.events += events.map(\.event)
+      for event in events { if let frame = event.snapshot { best[event.event.id] = frame } }
       let ruleScores = rules.map { rule in scores.first { $0.rule == rule.id } }
       var step = Step(
         time: frame.pts, scores: ruleScores.map { $0?.smoothed ?? 0 }, before: ruleScores.map { $0?.before })
@@ -75,9 +82,24 @@ public struct Replay: Sendable {
       }
       result.steps.append(step)
     }
-    result.events += pipeline.finish(time: pipeline.lastSampledTime, engine: engine).map(\.event)
+    let finished = pipeline.finish(time: pipeline.lastSampledTime, engine: engine)
+    result.events += finished.map(\.event)
+    for event in finished { if let frame = event.snapshot { best[event.event.id] = frame } }
+    if let snapshots { try Self.write(best, to: snapshots) }
     result.frames = pipeline.sampled
     result.embedded = pipeline.embedded
     return result
+  }
+
+  /// Each best frame as the event history keeps it: `<id>.jpg` and its rolling embeddings `<id>.state`.
+  private static func write(_ frames: [String: BestFrame], to directory: String) throws {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let encoder = JPEGEncoder()
+    for (id, frame) in frames {
+      let picture = directory + "/" + id + ".jpg"
+      try Data(try encoder.encode(frame.picture)).write(to: URL(fileURLWithPath: picture))
+      try Data(frame.encodedState).write(
+        to: URL(fileURLWithPath: HistoryRecorder.statePath(of: picture)))
+    }
   }
 }

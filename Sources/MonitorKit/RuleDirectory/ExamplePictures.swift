@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import History
 import Rules
 import Synchronization
 import Video
@@ -21,17 +22,42 @@ public final class ExamplePictures: Sendable {
 
   private let geometry: PictureGeometry
   private let pictures = Mutex<[String: Result<Frame, ConfigError>]>([:])
+  /// The rolling embeddings beside false-alarm pictures (`BestFrame`), when made by this model.
+  private let states = Mutex<[String: [[Float]]]>([:])
+  private let model: String
+  private let dimension: Int
 
-  /// `geometry`: the model's (frames come out as the model takes them).
-  public init(geometry: PictureGeometry) { self.geometry = geometry }
+  /// `geometry`: the model's (frames come out as the model takes them);
+  /// `model`, `dimension`: the fingerprint and embedding size a false
+  /// alarm's saved rolling embeddings must have to be used.
+  public init(geometry: PictureGeometry, model: String = "", dimension: Int = 0) {
+    self.geometry = geometry
+    self.model = model
+    self.dimension = dimension
+  }
 
-  /// Decodes every example of `rules` (again, so an edited picture is picked
-  /// up) and forgets pictures no rule uses any more.
+  /// Decodes every example and false-alarm picture of `rules` (again, so an
+  /// edited picture is picked up), reads the false alarms' saved rolling
+  /// embeddings, and forgets what no rule uses any more.
   public func prepare(for rules: [Rule]) {
-    let paths = Set(rules.flatMap(\.examples))
+    let paths = Set(rules.flatMap { $0.examples + $0.falseAlarms })
     var decoded: [String: Result<Frame, ConfigError>] = [:]
     for path in paths { decoded[path] = Result { () throws(ConfigError) in try decode(path) } }
+    var loaded: [String: [[Float]]] = [:]
+    for path in Set(rules.flatMap(\.falseAlarms)) {
+      loaded[path] = BestFrame.decode(file: HistoryRecorder.statePath(of: path), model: model, dimension: dimension)
+    }
     pictures.withLock { $0 = decoded }
+    states.withLock { $0 = loaded }
+  }
+
+  /// The rolling embeddings saved with false-alarm picture `path` by this
+  /// model: prepared, or read now (replay, tests); nil when there are none.
+  public func rollingState(_ path: String) -> [[Float]]? {
+    if let prepared = states.withLock({ $0[path] }) { return prepared }
+    let loaded = BestFrame.decode(file: HistoryRecorder.statePath(of: path), model: model, dimension: dimension)
+    if let loaded { states.withLock { $0[path] = loaded } }
+    return loaded
   }
 
   /// The picture of `path`: prepared, or decoded now (replay, tests).

@@ -20,7 +20,13 @@ public struct RuleStore: Sendable {
     public var isUnreadable = false
   }
 
-  public init(directory: String) { self.directory = directory }
+  /// Pictures of false alarms attached to their rules as they load; nil: none.
+  public let falseAlarms: FalseAlarms?
+
+  public init(directory: String, falseAlarms: FalseAlarms? = nil) {
+    self.directory = directory
+    self.falseAlarms = falseAlarms
+  }
 
   public func path(of id: String) -> String { directory + "/" + id + ".toml" }
 
@@ -59,7 +65,9 @@ public struct RuleStore: Sendable {
           throw ConfigError(
             file: file, line: 0, "id '\(rule.id)' does not match the file name (rename the file to \(rule.id).toml)")
         }
-        rules.append(rule)
+        var loaded = rule
+        loaded.falseAlarms = falseAlarms?.pictures(rule: rule.id) ?? []
+        rules.append(loaded)
       } catch let error as ConfigError {
         problems.append(error)
       } catch {
@@ -153,13 +161,15 @@ public struct RuleStore: Sendable {
   }
 
   /// (name, size, modification time) of every rule file: a change in any means reload.
+  /// The pictures of false alarms count too: a new one takes effect without a restart.
   public func fingerprint() -> [String] {
     guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return ["missing"] }
-    return names.sorted().filter { $0.hasSuffix(".toml") && !$0.hasPrefix(".") }.map { name in
-      let attributes = try? FileManager.default.attributesOfItem(atPath: directory + "/" + name)
-      let size = (attributes?[.size] as? NSNumber)?.intValue ?? -1
-      let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-      return "\(name) \(size) \(modified)"
-    }
+    return (falseAlarms?.fingerprint() ?? [])
+      + names.sorted().filter { $0.hasSuffix(".toml") && !$0.hasPrefix(".") }.map { name in
+        let attributes = try? FileManager.default.attributesOfItem(atPath: directory + "/" + name)
+        let size = (attributes?[.size] as? NSNumber)?.intValue ?? -1
+        let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        return "\(name) \(size) \(modified)"
+      }
   }
 }

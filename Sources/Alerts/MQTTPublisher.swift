@@ -324,8 +324,9 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
   /// A switch command from anyone on the broker: anything but `ON`/`OFF` for a
   /// published camera × rule is one log line and changes nothing.
   private func switchCommand(topic: String, pair: BrokerSession.Pair, payload: Data) {
-    let text = String(decoding: payload, as: UTF8.self)
-    guard text == "ON" || text == "OFF" else {
+    // Compared as bytes: a payload of any size is never decoded whole.
+    let on = payload.elementsEqual("ON".utf8)
+    guard on || payload.elementsEqual("OFF".utf8) else {
       log("mqtt \(topic): expected ON or OFF, got '\(Self.printable(payload))'; ignored")
       return
     }
@@ -333,8 +334,8 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
       log("mqtt \(topic): no rule '\(pair.rule)' on camera '\(pair.camera)' (see monitor rules); ignored")
       return
     }
-    onSwitch(pair, text == "ON")
-    if let message = session.withLock({ $0.setSwitch(pair, on: text == "ON") }) {
+    onSwitch(pair, on)
+    if let message = session.withLock({ $0.setSwitch(pair, on: on) }) {
       send(message.topic, message.payload, retain: true)
     }
   }

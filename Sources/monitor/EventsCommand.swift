@@ -55,10 +55,18 @@ struct EventsCommand: ParsableCommand {
     listing.until = until
     listing.limit = limit
     listing.json = json
-    let configuration = try Failure.wrap {
-      FileManager.default.fileExists(atPath: config) || config != "/etc/monitor/monitor.toml"
-        ? try Configuration(contentsOf: config) : Configuration()
-    }
+    let configuration = try Configuration.forCommand(config)
     for line in try Failure.wrap({ try listing.lines(configuration: configuration) }) { print(line) }
+  }
+}
+
+extension Configuration {
+  /// The configuration a command names: the file, or the defaults when the
+  /// default path is absent (a box set up by hand); any other missing file is an error.
+  static func forCommand(_ path: String) throws -> Configuration {
+    try Failure.wrap {
+      FileManager.default.fileExists(atPath: path) || path != "/etc/monitor/monitor.toml"
+        ? try Configuration(contentsOf: path) : Configuration()
+    }
   }
 }

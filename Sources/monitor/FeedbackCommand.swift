@@ -35,10 +35,7 @@ struct FeedbackCommand: ParsableCommand {
   }
 
   func run() throws {
-    let configuration = try Failure.wrap {
-      FileManager.default.fileExists(atPath: config) || config != "/etc/monitor/monitor.toml"
-        ? try Configuration(contentsOf: config) : Configuration()
-    }
+    let configuration = try Configuration.forCommand(config)
     let (episode, picture) = try Failure.wrap {
       try FalseAlarmFeedback(configuration: configuration).falseAlarm(id: id)
     }

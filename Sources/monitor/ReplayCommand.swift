@@ -102,6 +102,12 @@ struct ReplayCommand: ParsableCommand {
     }
     var replay = Replay()
     if let fps, !(fps > 0 && fps <= 30) { throw ValidationError("--fps must be above 0 and at most 30") }
+    var isDirectory: ObjCBool = false
+    if let falseAlarms,
+      !FileManager.default.fileExists(atPath: falseAlarms, isDirectory: &isDirectory) || !isDirectory.boolValue
+    {
+      throw ValidationError("--false-alarms \(falseAlarms): not a directory (a folder per rule id of JPEGs)")
+    }
     replay.fps = fps
     replay.snapshots = snapshots
     replay.log = { logLine("replay: \($0)") }

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import ModelIO
+import Rules
 import Tensor
 
 /// An episode's best frame as its tracker keeps it: the picture (the
@@ -35,9 +36,10 @@ public struct BestFrame: Sendable {
   /// `model` with embeddings of `dimension`; nil otherwise (another model's
   /// numbers mean nothing here) or when it cannot be read.
   public static func decode(file path: String, model: String, dimension: Int) -> [[Float]]? {
+    // The shape is checked in the header before anything is read: at most one embedding per horizon.
     guard FileManager.default.fileExists(atPath: path), let file = try? SafeTensors(path: path),
-      file.metadata["model"] == model, let tensor = try? file.tensor("rolling"), tensor.shape.count == 2,
-      tensor.shape[1] == dimension, tensor.shape[0] >= 1
+      file.metadata["model"] == model, let shape = file.entries["rolling"]?.shape, shape.count == 2,
+      shape[1] == dimension, (1...Rule.horizons.count).contains(shape[0]), let tensor = try? file.tensor("rolling")
     else { return nil }
     let scalars = tensor.scalars
     return (0..<tensor.shape[0]).map { Array(scalars[($0 * dimension)..<(($0 + 1) * dimension)]) }

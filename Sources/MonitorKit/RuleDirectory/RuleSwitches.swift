@@ -21,6 +21,7 @@ public final class RuleSwitches: Sendable {
   }
 
   public static let fileName = "rule-switches.json"
+  static let maxBytes = 1 << 20
 
   /// nil: kept in memory only.
   public let file: String?
@@ -45,6 +46,11 @@ public final class RuleSwitches: Sendable {
   /// The pairs switched off in `file` (empty when there is no such file).
   public static func read(file: String) throws -> Set<Pair> {
     guard FileManager.default.fileExists(atPath: file) else { return [] }
+    // Written by the daemon (a few bytes per switch); anything far larger is not ours, and not read whole.
+    let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
+    guard size <= Self.maxBytes else {
+      throw ConfigError(file: file, line: 0, "larger than \(Self.maxBytes >> 20) MB: not a rule switch file")
+    }
     let data = try Data(contentsOf: URL(fileURLWithPath: file))
     guard let stored = try? JSONDecoder().decode(Stored.self, from: data) else {
       throw ConfigError(file: file, line: 0, "not a rule switch file (damaged?)")

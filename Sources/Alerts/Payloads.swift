@@ -13,6 +13,7 @@ public enum Payloads {
     ]
     if let reason = event.reason { object["reason"] = reason.rawValue }
     if let beforeTime = event.beforeTime { object["before_time"] = beforeTime }
+    if let region = event.region { object["region"] = region }
     return json(object)
   }
 

@@ -25,6 +25,8 @@ public struct CLIPModel: Sendable {
   /// How a camera picture becomes this model's input (from `preprocessor_config.json`):
   /// the sources produce frames with it.
   public let geometry: PictureGeometry
+  /// The processor's per-channel mean colour (0–1): what normalises to zero.
+  public let imageMean: [Float]
   /// What the linear layers of both towers run in.
   public let precision: Precision
 
@@ -38,6 +40,7 @@ public struct CLIPModel: Sendable {
     directory = files.directory
     config = files.config
     geometry = files.imageProcessing.geometry
+    imageMean = files.imageMean
     tokenizer = try TextTokenizer(files.vocabulary, contextLength: config.contextLength)
     let preprocessing = Preprocessing(mean: files.imageMean, std: files.imageStd)
     images = try ImageEncoder(file: files.weights, config: config, preprocessing: preprocessing, precision: precision)
@@ -68,6 +71,7 @@ public struct CLIPModel: Sendable {
     directory = "random-\(config.vision.layers)-layer"
     self.config = config
     geometry = .clip(config.imageSize)
+    imageMean = Preprocessing.openAI.mean
     tokenizer = .clip(Tokenizer(vocabulary: vocabulary, contextLength: config.contextLength))
     images = ImageEncoder(random: config, seed: seed, precision: precision, outlierChannels: outlierChannels)
     texts = TextEncoder(random: config, seed: seed &+ 1, precision: precision, outlierChannels: outlierChannels)
@@ -85,5 +89,8 @@ public struct CLIPModel: Sendable {
 
   /// Embeddings of frames (already `config.imageSize` square), batched.
   public mutating func embed(frames: [Frame]) -> [[Float]] { images.encode(frames) }
+
+  /// Embeddings of pictures (already `config.imageSize` square), batched.
+  public mutating func embed(pictures: [Picture]) -> [[Float]] { images.encode(pictures: pictures) }
 
 }

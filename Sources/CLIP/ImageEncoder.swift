@@ -97,7 +97,10 @@ public struct ImageEncoder: Sendable {
   }
 
   /// L2-normalised embeddings (projectionDim each), one per frame, in order.
-  public mutating func encode(_ frames: [Frame]) -> [[Float]] {
+  public mutating func encode(_ frames: [Frame]) -> [[Float]] { encode(pictures: frames.map(\.picture)) }
+
+  /// L2-normalised embeddings (projectionDim each), one per picture, in order.
+  public mutating func encode(pictures frames: [Picture]) -> [[Float]] {
     guard !frames.isEmpty else { return [] }
     for frame in frames {
       precondition(

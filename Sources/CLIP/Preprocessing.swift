@@ -19,7 +19,7 @@ public struct Preprocessing: Sendable, Equatable {
 
   /// im2col: the frame's P×P patches, row-major over the patch grid, each as
   /// (channel, dy, dx) — the layout of `patch_embedding.weight` (H, 3, P, P).
-  func patches(of frame: Frame, patchSize p: Int, into out: UnsafeMutablePointer<Float>) {
+  func patches(of frame: Picture, patchSize p: Int, into out: UnsafeMutablePointer<Float>) {
     let side = frame.width / p
     let scale = (0..<3).map { 1 / (255 * std[$0]) }
     let offset = (0..<3).map { -mean[$0] / std[$0] }

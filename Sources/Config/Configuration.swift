@@ -24,9 +24,35 @@ public struct Configuration: Sendable, Equatable {
     public var enabled = true
     /// Files only: start again at the end.
     public var loop = false
+    /// `[[cameras.regions]]`: parts of the view a rule may watch on their own.
+    public var regions: [Region] = []
     public var line = 0
 
-    public static let keys = ["name", "url", "fps", "motion", "motion_threshold", "transport", "enabled", "loop"]
+    public static let keys = [
+      "name", "url", "fps", "motion", "motion_threshold", "transport", "enabled", "loop", "regions",
+    ]
+
+    /// A named part of a camera's view (`box = [x0, y0, x1, y1]`, fractions
+    /// of the frame's width and height from its top left corner), cut from
+    /// each decoded picture at full resolution for the rules that name it.
+    public struct Region: Sendable, Equatable {
+      public var name: String
+      public var box: PictureGeometry.Region
+      public var line = 0
+
+      public static let keys = ["name", "box"]
+
+      public init(name: String, box: PictureGeometry.Region) {
+        self.name = name
+        self.box = box
+      }
+
+      /// `box` as the operator writes it: x0, y0, x1, y1.
+      public var corners: [Double] { [box.x, box.y, box.x + box.width, box.y + box.height] }
+    }
+
+    /// The region named `name`, if this camera defines it.
+    public func region(_ name: String) -> Region? { regions.first { $0.name == name } }
 
     /// A camera with every other setting at its default.
     public init(name: String, url: String) {
@@ -242,6 +268,26 @@ extension Configuration.Camera {
       }
       self.transport = transport
     }
+    if let entry = table["regions"] {
+      guard case .tables(let list) = entry.value else {
+        throw ConfigError(file: file, line: entry.line, "camera '\(name)': regions must be [[cameras.regions]] tables")
+      }
+      guard list.count <= Limits.regionsPerCamera else {
+        throw ConfigError(
+          file: file, line: list[Limits.regionsPerCamera].line,
+          "camera '\(name)': more than \(Limits.regionsPerCamera) regions (each one in use is embedded every frame)")
+      }
+      regions = try list.map { region throws(ConfigError) in try Region(region, camera: name, file: file) }
+      var seen: [String: Int] = [:]
+      for region in regions {
+        if let first = seen[region.name] {
+          throw ConfigError(
+            file: file, line: region.line,
+            "camera '\(name)': region name '\(region.name)' is already used on line \(first)")
+        }
+        seen[region.name] = region.line
+      }
+    }
     if let fps, !(fps > 0 && fps <= 30) {
       throw ConfigError(
         file: file, line: table["fps"]?.line ?? line, "camera '\(name)': fps must be above 0 and at most 30, got \(fps)"
@@ -252,6 +298,67 @@ extension Configuration.Camera {
         file: file, line: table["motion_threshold"]?.line ?? line,
         "camera '\(name)': motion_threshold must be 0…1 (a fraction of the picture), got \(motionThreshold)")
     }
+  }
+}
+
+extension Configuration.Camera.Region {
+  init(_ table: TOMLTable, camera: String, file: String) throws(ConfigError) {
+    try table.requireKnownKeys(Self.keys, file: file)
+    guard let name = try table.string("name", file: file) else {
+      throw ConfigError(file: file, line: table.line, "camera '\(camera)': region without a name (add name = \"bed\")")
+    }
+    guard Configuration.isName(name) else {
+      throw ConfigError(
+        file: file, line: table["name"]!.line,
+        "camera '\(camera)': region name '\(name)' must be a–z, 0–9, '-' or '_' (rules name it)")
+    }
+    let usage = "box = [x0, y0, x1, y1], fractions of the frame from its top left corner, e.g. [0.5, 0.25, 1, 1]"
+    guard let entry = table["box"] else {
+      throw ConfigError(file: file, line: table.line, "camera '\(camera)': region '\(name)' has no box (\(usage))")
+    }
+    var corners: [Double] = []
+    if case .array(let items) = entry.value {
+      for item in items {
+        switch item {
+        case .integer(let value): corners.append(Double(value))
+        case .float(let value): corners.append(value)
+        default: break
+        }
+      }
+      if corners.count != items.count { corners = [] }
+    }
+    guard let box = Self.box(corners) else {
+      throw ConfigError(
+        file: file, line: entry.line,
+        "camera '\(camera)': region '\(name)': \(usage), each 0…1 with x0 < x1 and y0 < y1")
+    }
+    self.init(name: name, box: box)
+    line = table.line
+  }
+
+  /// `x0, y0, x1, y1` as a box, nil unless each is 0…1 with x0 < x1 and y0 < y1.
+  static func box(_ corners: [Double]) -> PictureGeometry.Region? {
+    guard corners.count == 4, corners.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 }), corners[0] < corners[2],
+      corners[1] < corners[3]
+    else { return nil }
+    return PictureGeometry.Region(
+      x: corners[0], y: corners[1], width: corners[2] - corners[0], height: corners[3] - corners[1])
+  }
+
+  /// `NAME=x0,y0,x1,y1` (`monitor replay --region`); the error says what is wrong.
+  public init(parsing text: String) throws(ConfigError) {
+    let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+    let usage = "expected NAME=x0,y0,x1,y1 (fractions of the frame from its top left corner, e.g. bed=0.5,0.25,1,1)"
+    guard parts.count == 2, Configuration.isName(parts[0]) else {
+      throw ConfigError(file: "--region", line: 0, "'\(text)': \(usage), NAME of a–z, 0–9, '-' or '_'")
+    }
+    let numbers = parts[1].split(separator: ",", omittingEmptySubsequences: false).map {
+      Double($0.trimmingCharacters(in: .whitespaces))
+    }
+    guard numbers.allSatisfy({ $0 != nil }), let box = Self.box(numbers.map { $0! }) else {
+      throw ConfigError(file: "--region", line: 0, "'\(text)': \(usage), each 0…1 with x0 < x1 and y0 < y1")
+    }
+    self.init(name: parts[0], box: box)
   }
 }
 

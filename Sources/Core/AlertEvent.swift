@@ -40,6 +40,8 @@ public struct AlertEvent: Sendable, Equatable {
   /// Transition rules: stream time the rule's `before` last held before the
   /// match began (a fall: when the person was last seen standing); nil otherwise.
   public var beforeTime: Double?
+  /// Rules that watch regions: the region the episode's best frame so far matched in; nil: the whole frame.
+  public var region: String?
 
   public init(
     kind: Kind, id: String, camera: String, rule: String, label: String, score: Double, topScore: Double,
@@ -68,6 +70,7 @@ public struct AlertEvent: Sendable, Equatable {
   public var summary: String {
     func f(_ x: Double) -> String { String(Double((x * 100).rounded()) / 100) }
     let end = (endTime.map { ", ended at \(f($0)) s" } ?? "") + (reason.map { " (\($0.rawValue))" } ?? "")
+    let camera = self.camera + (region.map { " (\($0))" } ?? "")
     return "\(kind.rawValue) \(rule) on \(camera): score \(f(score)) (top \(f(topScore)), threshold \(f(threshold))) "
       + "started at \(f(startTime)) s\(beforeTime.map { " (before held at \(f($0)) s)" } ?? "")\(end) [\(id)]"
   }

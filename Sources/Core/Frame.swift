@@ -34,6 +34,9 @@ public struct Frame: Sendable {
   /// source was asked for one: alert snapshots show it rather than the
   /// model's square crop.
   public var snapshot: SnapshotSource?
+  /// The camera's regions in use, each cut from the decoded picture and
+  /// brought to the model's input size on its own (see `CameraView`).
+  public var regions: [String: Picture] = [:]
 
   public init(
     pts: Double, width: Int, height: Int, pixels: [UInt8], sourceWidth: Int, sourceHeight: Int,
@@ -51,6 +54,14 @@ public struct Frame: Sendable {
 
   /// The model picture as a `Picture`.
   public var picture: Picture { Picture(width: width, height: height, pixels: pixels) }
+
+  /// The model input showing `view`; nil for a region this frame was not cut for.
+  public func picture(_ view: CameraView) -> Picture? {
+    switch view {
+    case .whole: return picture
+    case .region(let name): return regions[name]
+    }
+  }
 
   /// What an alert shows: the camera's view when the source keeps one, else the model's square.
   public func snapshotPicture() -> Picture { snapshot?.picture() ?? picture }

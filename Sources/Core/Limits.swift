@@ -35,6 +35,10 @@ public enum Limits {
   /// with 8,000 cameras is about 1 MB; a rule file a few hundred bytes).
   public static let settingsFileBytes = 4 << 20
 
+  /// Most regions one camera may define: each one in use costs an image
+  /// embedding per frame, so more would only starve the cameras.
+  public static let regionsPerCamera = 16
+
   /// Deepest nesting of arrays in a TOML file (rules and config need 2).
   public static let tomlNesting = 64
 

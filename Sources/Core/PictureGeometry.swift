@@ -13,6 +13,12 @@ public struct PictureGeometry: Sendable, Hashable, CustomStringConvertible {
     case squash
     /// Longest side to at most `size`, aspect kept, never enlarged: snapshots.
     case fit
+    /// Longest side to `size` (enlarged when smaller), aspect kept, centred on
+    /// a `size`×`size` canvas of `pad`: a region for a model that would
+    /// otherwise centre-crop, so nothing of the region is cut off (LLaVA's
+    /// "pad" aspect mode fills with the processor's mean colour, which
+    /// normalises to zero, for the same reason).
+    case padToSquare
   }
 
   /// The resampling filter (the processor's `resample`: 3 bicubic, 2 bilinear).
@@ -50,7 +56,8 @@ public struct PictureGeometry: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// What to do with one picture size: scale `source` (a rectangle of the
-  /// decoded picture) to `scaledWidth`×`scaledHeight`, then keep `output` of that.
+  /// decoded picture) to `scaledWidth`×`scaledHeight`, then keep `output` of
+  /// that; any part of `output` outside the scaled picture is `pad` colour.
   public struct Plan: Sendable, Hashable {
     public var source: Rectangle
     public var scaledWidth: Int
@@ -63,6 +70,8 @@ public struct PictureGeometry: Sendable, Hashable, CustomStringConvertible {
   public var resize: Resize
   public var filter: Filter
   public var region: Region?
+  /// RGB of the canvas `padToSquare` centres the picture on.
+  public var pad: [UInt8] = [0, 0, 0]
 
   public init(size: Int, resize: Resize, filter: Filter = .bicubic, region: Region? = nil) {
     precondition(size > 0, "picture size must be positive")
@@ -70,6 +79,18 @@ public struct PictureGeometry: Sendable, Hashable, CustomStringConvertible {
     self.resize = resize
     self.filter = filter
     self.region = region
+  }
+
+  /// The geometry for `region` of the picture this model geometry takes
+  /// whole: all of the region at the model's input size, nothing cut off. A
+  /// model that squashes squashes the region too; one that centre-crops gets
+  /// it padded to a square with `pad` (its processor's mean colour).
+  public func cutting(_ region: Region, pad: [UInt8]) -> PictureGeometry {
+    precondition(pad.count == 3, "pad is an RGB triple")
+    var geometry = PictureGeometry(
+      size: size, resize: resize == .squash ? .squash : .padToSquare, filter: filter, region: region)
+    geometry.pad = pad
+    return geometry
   }
 
   /// CLIP's geometry at input size `size` (OpenAI's and `transformers`' default).
@@ -99,6 +120,14 @@ public struct PictureGeometry: Sendable, Hashable, CustomStringConvertible {
     case .squash:
       return Plan(
         source: source, scaledWidth: size, scaledHeight: size, output: Rectangle(x: 0, y: 0, width: size, height: size))
+    case .padToSquare:
+      // The long side to N; the short one scaled alike (at least 1 pixel) and centred.
+      let scaled =
+        w >= h
+        ? (size, max(1, Int((Double(h * size) / Double(w)).rounded())))
+        : (max(1, Int((Double(w * size) / Double(h)).rounded())), size)
+      let output = Rectangle(x: -(size - scaled.0) / 2, y: -(size - scaled.1) / 2, width: size, height: size)
+      return Plan(source: source, scaledWidth: scaled.0, scaledHeight: scaled.1, output: output)
     case .fit:
       let long = max(w, h)
       let scale = long <= size ? 1 : Double(size) / Double(long)

@@ -71,6 +71,18 @@ public final class EventHistory: Sendable {
       directory: directory, pool: DatabasePool(path: directory + "/" + fileName), upTo: HistorySchema.first)
   }
 
+  /// For the upgrade test: an open episode row as the first schema held it
+  /// (`record` writes the current schema's columns).
+  func insertFirstSchemaRow(id: String, at now: Double) throws {
+    try pool.write { db in
+      try db.execute(
+        sql: """
+          INSERT INTO episode (id, camera, rule, label, model, state, started_at, start_time, score, top_score,
+            threshold) VALUES (?, 'hall', 'falls', 'a fall', 'm', 'open', ?, 1, 0.7, 0.7, 0.5)
+          """, arguments: [id, now])
+    }
+  }
+
   private init(directory: String, pool: DatabasePool, upTo migration: String) throws {
     self.directory = directory
     self.pool = pool
@@ -93,19 +105,20 @@ public final class EventHistory: Sendable {
     let arguments: StatementArguments = [
       event.id, event.camera, event.rule, event.label, event.model, ended ? "ended" : "open", now,
       ended ? now : nil, event.startTime, event.endTime, event.score, event.topScore, event.threshold,
-      event.beforeTime, event.reason?.rawValue, snapshot?.path, snapshot?.bytes ?? 0,
+      event.beforeTime, event.reason?.rawValue, snapshot?.path, snapshot?.bytes ?? 0, event.region,
     ]
     do {
       try pool.write { db in
         try db.execute(
           sql: """
             INSERT INTO episode (id, camera, rule, label, model, state, started_at, ended_at, start_time, end_time,
-              score, top_score, threshold, before_time, end_reason, snapshot_path, snapshot_bytes)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              score, top_score, threshold, before_time, end_reason, snapshot_path, snapshot_bytes, region)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET
               state = excluded.state, ended_at = excluded.ended_at, end_time = excluded.end_time,
               score = excluded.score, top_score = max(top_score, excluded.top_score),
               before_time = coalesce(excluded.before_time, before_time), end_reason = excluded.end_reason,
+              region = coalesce(excluded.region, region),
               snapshot_path = coalesce(excluded.snapshot_path, snapshot_path),
               snapshot_bytes = CASE WHEN excluded.snapshot_path IS NULL THEN snapshot_bytes
                 ELSE excluded.snapshot_bytes END

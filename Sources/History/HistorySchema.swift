@@ -40,6 +40,9 @@ enum HistorySchema {
         table.add(column: "feedback", .text)
       }
     }
+    migrator.registerMigration("v3-region") { db in
+      try db.alter(table: "episode") { table in table.add(column: "region", .text) }
+    }
     return migrator
   }
 }

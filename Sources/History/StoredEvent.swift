@@ -31,6 +31,8 @@ public struct StoredEvent: Sendable, Equatable {
   /// Schema 2: a recorded clip of the episode, and what an operator said of it (later work fills them).
   public var clipPath: String?
   public var feedback: String?
+  /// Schema 3: the camera region the episode matched in (rules that watch regions); nil: the whole frame.
+  public var region: String?
 
   /// The object `monitor events --json` prints and `GET /api/events` lists
   /// (README.md, "Event history"): wall times in ISO 8601 UTC, nulls kept.
@@ -42,6 +44,7 @@ public struct StoredEvent: Sendable, Equatable {
       "start_time": startTime, "end_time": value(endTime), "score": score, "top_score": topScore,
       "threshold": threshold, "before_time": value(beforeTime), "end_reason": value(endReason),
       "has_snapshot": snapshotPath != nil, "clip": value(clipPath), "feedback": value(feedback),
+      "region": value(region),
     ]
   }
 
@@ -76,5 +79,6 @@ extension StoredEvent: FetchableRecord {
     snapshotBytes = row["snapshot_bytes"]
     clipPath = row.hasColumn("clip_path") ? row["clip_path"] : nil
     feedback = row.hasColumn("feedback") ? row["feedback"] : nil
+    region = row.hasColumn("region") ? row["region"] : nil
   }
 }

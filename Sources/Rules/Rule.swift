@@ -7,6 +7,7 @@ import TOML
 ///     text = ["a person falling down", "someone collapsing on the floor"]
 ///     negatives = ["a person sitting down", "a person lying in bed"]
 ///     cameras = ["hallway"]        # empty or absent: every camera
+///     regions = ["bed"]            # only these regions of the camera ([[cameras.regions]])
 ///     threshold = 0.6              # calibrated score 0–1 that opens an episode
 ///     min_duration = 1.0           # seconds above threshold before `new`
 ///     cooldown = 60                # seconds after `end` before the next `new`
@@ -25,6 +26,10 @@ public struct Rule: Sendable, Equatable {
   public var negatives: [String] = []
   /// Camera names; empty means every camera.
   public var cameras: [String] = []
+  /// Names of camera regions (`[[cameras.regions]]`) this rule watches,
+  /// each scored on its own; empty: the whole frame. On a camera that
+  /// defines none of them the rule does not apply.
+  public var regions: [String] = []
   public var threshold: Double = 0.5
   public var minDuration: Double = 1
   public var cooldown: Double = 60
@@ -50,7 +55,8 @@ public struct Rule: Sendable, Equatable {
 
   public static let horizons: [Double] = [0.5, 2, 8, 30]
   public static let keys = [
-    "id", "text", "negatives", "cameras", "threshold", "min_duration", "cooldown", "horizon", "max_per_hour", "before",
+    "id", "text", "negatives", "cameras", "regions", "threshold", "min_duration", "cooldown", "horizon", "max_per_hour",
+    "before",
     "within", "before_threshold", "enabled", "examples",
   ]
 
@@ -65,13 +71,29 @@ public struct Rule: Sendable, Equatable {
     rolling[min(Self.horizons.firstIndex(of: horizon) ?? 1, rolling.count - 1)]
   }
 
+  /// What of a camera this rule scores: its regions (each once), or the whole frame.
+  public var views: [CameraView] {
+    guard !regions.isEmpty else { return [.whole] }
+    var seen: Set<String> = []
+    return regions.filter { seen.insert($0).inserted }.map(CameraView.region)
+  }
+
+  /// What this rule scores on `camera`, which defines `cameraRegions`: the
+  /// whole frame, or those of its regions the camera has; empty when the
+  /// rule does not watch that camera (disabled, another camera, or none of
+  /// its regions there).
+  public func views(onCamera camera: String, regions cameraRegions: Set<String>) -> [CameraView] {
+    guard applies(to: camera) else { return [] }
+    return views.filter { $0.regionName.map(cameraRegions.contains) ?? true }
+  }
+
   /// Whether an episode needs `before` to have held first.
   public var isTransition: Bool { !before.isEmpty }
 
   /// The score `before` must reach.
   public var effectiveBeforeThreshold: Double { beforeThreshold ?? threshold }
 
-  /// Whether this rule watches `camera`.
+  /// Whether this rule is on for `camera` (the camera's regions aside: see `views(onCamera:regions:)`).
   public func applies(to camera: String) -> Bool { enabled && (cameras.isEmpty || cameras.contains(camera)) }
 
   /// Parses and validates a rule file's text; `file` names it in errors.
@@ -85,6 +107,7 @@ public struct Rule: Sendable, Equatable {
     self.init(id: id, text: text)
     negatives = try table.strings("negatives", file: file) ?? []
     cameras = try table.strings("cameras", file: file) ?? []
+    regions = try table.strings("regions", file: file) ?? []
     threshold = try table.number("threshold", file: file) ?? threshold
     minDuration = try table.number("min_duration", file: file) ?? minDuration
     cooldown = try table.number("cooldown", file: file) ?? cooldown
@@ -124,6 +147,11 @@ public struct Rule: Sendable, Equatable {
           file: file, line: line(key),
           "\(key): a phrasing of \(long.count) characters (at most \(Limits.phrasing); say it in a few words)")
       }
+    }
+    if let bad = regions.first(where: { !Self.isValidID($0) }) {
+      throw ConfigError(
+        file: file, line: line("regions"),
+        "region '\(bad)' must be a–z, 0–9, '-' and '_' as named in the camera's [[cameras.regions]]")
     }
     // Control characters (but tab) would reach terminals (`monitor rules`) and payloads as they are.
     for (key, values) in [
@@ -192,6 +220,7 @@ public struct Rule: Sendable, Equatable {
     var lines = ["id = \(quoted(id))", "text = \(list(text))"]
     if !negatives.isEmpty { lines.append("negatives = \(list(negatives))") }
     if !cameras.isEmpty { lines.append("cameras = \(list(cameras))") }
+    if !regions.isEmpty { lines.append("regions = \(list(regions))") }
     lines += [
       "threshold = \(number(threshold))", "min_duration = \(number(minDuration))", "cooldown = \(number(cooldown))",
       "horizon = \(number(horizon))",

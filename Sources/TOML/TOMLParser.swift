@@ -41,8 +41,10 @@ struct TOMLParser {
     var root = TOMLTable()
     var tables: [String: TOMLTable] = [:]
     var lists: [String: [TOMLTable]] = [:]
+    // `[[parent.child]]`: the tables of `child` in entry `index` of the array `parent`.
+    var nested: [NestedList: [TOMLTable]] = [:]
     // The table that `key = value` lines go into; nil = root.
-    var target: (name: String, isArray: Bool)?
+    var target: Target?
     while current != nil {
       skipSpaces()
       guard let c = current else { break }
@@ -51,7 +53,14 @@ struct TOMLParser {
         continue
       }
       if c == "[" {
-        let (name, isArray, headerLine) = try header()
+        let (name, child, isArray, headerLine) = try header()
+        if let child {
+          let list = try Self.nestedList(parent: name, child: child, in: lists, line: headerLine)
+          if nested[list] == nil { lists[name]![list.index].set(child, .tables([]), line: headerLine) }
+          nested[list, default: []].append(TOMLTable(line: headerLine))
+          target = .nested(list)
+          continue
+        }
         if let existing = root[name], !(isArray && lists[name] != nil) {
           let what = isArray ? "\(quoted(name))" : "table \(quoted(name))"
           throw TOMLError(line: headerLine, message: "\(what) is already defined on line \(existing.line)")
@@ -63,7 +72,7 @@ struct TOMLParser {
           root.set(name, .table(TOMLTable(line: headerLine)), line: headerLine)
           tables[name] = TOMLTable(line: headerLine)
         }
-        target = (name, isArray)
+        target = isArray ? .list(name) : .table(name)
         continue
       }
       let keyLine = line
@@ -76,23 +85,58 @@ struct TOMLParser {
       try endOfLine()
       switch target {
       case nil: try Self.add(name, parsed, line: keyLine, to: &root)
-      case (let table, false)?: try Self.add(name, parsed, line: keyLine, to: &tables[table]!)
-      case (let list, true)?: try Self.add(name, parsed, line: keyLine, to: &lists[list]![lists[list]!.count - 1])
+      case .table(let table)?: try Self.add(name, parsed, line: keyLine, to: &tables[table]!)
+      case .list(let list)?: try Self.add(name, parsed, line: keyLine, to: &lists[list]![lists[list]!.count - 1])
+      case .nested(let list)?: try Self.add(name, parsed, line: keyLine, to: &nested[list]![nested[list]!.count - 1])
       }
     }
+    for (list, children) in nested { lists[list.parent]![list.index].update(list.child) { $0 = .tables(children) } }
     for (name, table) in tables { root.update(name) { $0 = .table(table) } }
     for (name, list) in lists { root.update(name) { $0 = .tables(list) } }
     return root
   }
 
-  /// `[name]` or `[[name]]` and the end of its line.
-  private mutating func header() throws(TOMLError) -> (name: String, isArray: Bool, line: Int) {
+  private enum Target {
+    case table(String)
+    case list(String)
+    case nested(NestedList)
+  }
+
+  private struct NestedList: Hashable {
+    var parent: String
+    var index: Int
+    var child: String
+  }
+
+  /// Where `[[parent.child]]` adds a table: to `child` of the latest `[[parent]]`.
+  private static func nestedList(
+    parent: String, child: String, in lists: [String: [TOMLTable]], line: Int
+  ) throws(TOMLError) -> NestedList {
+    guard let entries = lists[parent], let last = entries.last else {
+      throw TOMLError(line: line, message: "[[\(parent).\(child)]] must follow a [[\(parent)]] table it belongs to")
+    }
+    // The placeholder a previous `[[parent.child]]` of this entry set is an array of tables; anything else clashes.
+    if let existing = last[child], existing.value.typeName != TOMLValue.tables([]).typeName {
+      throw TOMLError(line: line, message: "key \(quoted(child)) is already set on line \(existing.line)")
+    }
+    return NestedList(parent: parent, index: entries.count - 1, child: child)
+  }
+
+  /// `[name]`, `[[name]]` or `[[name.child]]` (one level of nesting, arrays
+  /// of tables only: what `[[cameras.regions]]` needs) and the end of its line.
+  private mutating func header() throws(TOMLError) -> (name: String, child: String?, isArray: Bool, line: Int) {
     let headerLine = line
     advance()
     let isArray = current == "["
     if isArray { advance() }
     skipSpaces()
-    let name = try key()
+    let name = try key(dotFollows: true)
+    var child: String?
+    if current == "." {
+      guard isArray else { throw fail("dotted table names are only supported for arrays of tables: [[a.b]]") }
+      advance()
+      child = try key()
+    }
     skipSpaces()
     guard current == "]" else { throw fail("expected ']' to close the table header") }
     advance()
@@ -101,7 +145,7 @@ struct TOMLParser {
       advance()
     }
     try endOfLine()
-    return (name, isArray, headerLine)
+    return (name, child, isArray, headerLine)
   }
 
   private static func add(_ name: String, _ value: TOMLValue, line: Int, to table: inout TOMLTable) throws(TOMLError) {
@@ -111,7 +155,8 @@ struct TOMLParser {
     table.set(name, value, line: line)
   }
 
-  private mutating func key() throws(TOMLError) -> String {
+  /// A bare or quoted key; `dotFollows`: a '.' may follow (a nested header's parent).
+  private mutating func key(dotFollows: Bool = false) throws(TOMLError) -> String {
     if current == "\"" { return try basicString() }
     if current == "'" { return try literalString() }
     var key = String.UnicodeScalarView()
@@ -120,7 +165,7 @@ struct TOMLParser {
       key.append(c)
       advance()
     }
-    if current == "." { throw fail("dotted keys are not supported; use a [table] header") }
+    if current == "." && !dotFollows { throw fail("dotted keys are not supported; use a [table] header") }
     guard !key.isEmpty else {
       throw fail(current.map { "unexpected '\($0)' where a key should start" } ?? "expected a key")
     }

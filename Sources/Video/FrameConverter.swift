@@ -67,14 +67,29 @@ final class FrameConverter {
     }
   }
 
+  /// `rectangle` of the scaled picture; where it reaches past the scaled
+  /// picture (`padToSquare`), the geometry's pad colour.
   private func crop(_ rectangle: PictureGeometry.Rectangle) -> [UInt8] {
     let rowBytes = rectangle.width * 3
     var pixels = [UInt8](repeating: 0, count: rectangle.height * rowBytes)
+    guard let plan else { return pixels }
+    if rectangle.x < 0 || rectangle.y < 0 {
+      let pad = geometry.pad
+      for i in stride(from: 0, to: pixels.count, by: 3) {
+        (pixels[i], pixels[i + 1], pixels[i + 2]) = (pad[0], pad[1], pad[2])
+      }
+    }
+    // The part of `rectangle` the scaled picture covers, in both pictures' coordinates.
+    let left = max(0, -rectangle.x)
+    let top = max(0, -rectangle.y)
+    let width = min(rectangle.width - left, plan.scaledWidth - max(0, rectangle.x))
+    let height = min(rectangle.height - top, plan.scaledHeight - max(0, rectangle.y))
+    guard width > 0, height > 0 else { return pixels }
     pixels.withUnsafeMutableBufferPointer { out in
       scaled.withUnsafeBufferPointer { source in
-        for y in 0..<rectangle.height {
-          let from = source.baseAddress! + (rectangle.y + y) * scaledStride + rectangle.x * 3
-          (out.baseAddress! + y * rowBytes).update(from: from, count: rowBytes)
+        for y in 0..<height {
+          let from = source.baseAddress! + (max(0, rectangle.y) + y) * scaledStride + max(0, rectangle.x) * 3
+          (out.baseAddress! + (top + y) * rowBytes + left * 3).update(from: from, count: width * 3)
         }
       }
     }

@@ -37,15 +37,18 @@ public struct MotionGate: Sendable {
     thumbnail = [Float](repeating: 0, count: settings.grid * settings.grid)
   }
 
-  public mutating func evaluate(_ frame: Frame) -> Decision {
+  public mutating func evaluate(_ frame: Frame) -> Decision { evaluate(frame.picture, pts: frame.pts) }
+
+  /// The decision for `picture` shown at stream time `pts` (a region of a frame has a gate of its own).
+  public mutating func evaluate(_ frame: Picture, pts: Double) -> Decision {
     computeThumbnail(frame)
     let fraction = reference.isEmpty ? 1 : changedFraction()
     let passed =
-      reference.isEmpty || fraction >= settings.minChangedFraction || frame.pts - referencePTS >= settings.maxSkip
+      reference.isEmpty || fraction >= settings.minChangedFraction || pts - referencePTS >= settings.maxSkip
     if passed {
       swap(&reference, &thumbnail)
       if thumbnail.count != reference.count { thumbnail = reference }
-      referencePTS = frame.pts
+      referencePTS = pts
     }
     return Decision(passed: passed, changedFraction: fraction)
   }
@@ -58,7 +61,7 @@ public struct MotionGate: Sendable {
   }
 
   /// Box-averaged BT.601 luma on a grid×grid thumbnail.
-  private mutating func computeThumbnail(_ frame: Frame) {
+  private mutating func computeThumbnail(_ frame: Picture) {
     let grid = settings.grid
     var sums = [Float](repeating: 0, count: grid * grid)
     var counts = [Float](repeating: 0, count: grid * grid)

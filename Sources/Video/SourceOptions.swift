@@ -16,6 +16,9 @@ public struct SourceOptions: Sendable {
   /// Also keep the camera's view with each frame, rendered with this geometry
   /// only when asked (`Frame.snapshot`: what alert snapshots show); nil: none.
   public var snapshot: PictureGeometry?
+  /// Regions that may be cut from each decoded picture for the model, by
+  /// name (`Frame.regions`); only those `VideoSource.cutRegions` names are cut.
+  public var regions: [String: PictureGeometry] = [:]
   /// Frames per second to deliver, picked by PTS; `nil` delivers every decoded frame.
   public var sampleRate: Double? = 2
   public var rtspTransport: RTSPTransport = .tcp

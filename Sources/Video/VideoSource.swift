@@ -27,6 +27,9 @@ public final class VideoSource: FrameSource, @unchecked Sendable {
   private var timeline = Timeline()
   private var sampler: FrameSampler
   private let converter: FrameConverter
+  private let regionConverters: [String: FrameConverter]
+  /// The regions cut from each picture (any thread sets them, the reader reads them).
+  private let regionsInUse = Mutex(Set<String>())
   private var retryAt: Double?
   private var lastFrameWall: Double?
   private var reportedDamage = 0
@@ -53,7 +56,11 @@ public final class VideoSource: FrameSource, @unchecked Sendable {
     backoff = ReconnectBackoff(policy: options.backoff)
     sampler = FrameSampler(fps: options.sampleRate)
     converter = FrameConverter(geometry: options.geometry)
+    regionConverters = options.regions.mapValues { FrameConverter(geometry: $0) }
   }
+
+  /// Which of `options.regions` to cut from the pictures delivered from now on (any thread).
+  public func cutRegions(_ names: Set<String>) { regionsInUse.withLock { $0 = names } }
 
   public var stats: SourceStats { counters.withLock { $0 } }
 
@@ -98,6 +105,9 @@ public final class VideoSource: FrameSource, @unchecked Sendable {
       var frame = Frame(
         pts: pts, width: model.width, height: model.height, pixels: model.pixels,
         sourceWidth: Int(picture.pointee.width), sourceHeight: Int(picture.pointee.height))
+      for name in regionsInUse.withLock({ $0 }) {
+        if let region = regionConverters[name]?.convert(picture) { frame.regions[name] = region }
+      }
       if let geometry = options.snapshot, let held = DecodedPicture(referencing: picture) {
         frame.snapshot = SnapshotSource { held.render(geometry) }
       }

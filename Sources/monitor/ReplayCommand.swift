@@ -14,10 +14,16 @@ struct ReplayCommand: ParsableCommand {
       over time, a sparkline, and the episodes (new/end) it would have produced.
       Use it to choose a rule's threshold before adding it.
 
+      --region NAME=x0,y0,x1,y1 defines a region of the video as a camera's
+      [[cameras.regions]] does (fractions of the frame from its top left
+      corner): --rule rules then watch every --region given (each scored on
+      its own, the best counts), --rules-dir rules the regions they name.
+
       Examples:
         monitor replay fall.mp4 --model ./clip --rule "a person falls down" --threshold 0.6
         monitor replay driveway.mkv --model ./clip --rules-dir /etc/monitor/rules.d --json
         monitor replay rtsp://cam/stream --seconds 60 --model ./clip --rule "a delivery van"
+        monitor replay bedroom.mp4 --rule "a person lying on the floor" --region floor=0,0.5,1,1
       """)
 
   @Argument(help: "Video file to score, or a live URL (rtsp://, v4l2:) with --seconds.")
@@ -37,6 +43,13 @@ struct ReplayCommand: ParsableCommand {
 
   @Option(help: "Horizon (0.5, 2, 8, 30 s) for --rule rules.")
   var horizon = 2.0
+
+  @Option(
+    help: """
+      A region of the video, NAME=x0,y0,x1,y1 in fractions of the frame (repeatable); --rule rules watch \
+      all of them instead of the whole frame.
+      """)
+  var region: [String] = []
 
   @Option(help: "Also score every rule in this directory.")
   var rulesDir: String?
@@ -77,6 +90,10 @@ struct ReplayCommand: ParsableCommand {
   var json = false
 
   func run() throws {
+    let regions = try region.map { text in try Failure.wrap { try Configuration.Camera.Region(parsing: text) } }
+    if let name = Dictionary(grouping: regions, by: \.name).first(where: { $0.value.count > 1 })?.key {
+      throw ValidationError("--region \(name) is given twice")
+    }
     var rules: [Rule] = []
     for (i, text) in rule.enumerated() {
       var r = Rule(id: "rule-\(i + 1)", text: [text])
@@ -84,6 +101,7 @@ struct ReplayCommand: ParsableCommand {
       r.minDuration = minDuration
       r.horizon = horizon
       r.cooldown = 0
+      r.regions = regions.map(\.name)
       try Failure.wrap { try r.validate(file: "--rule \"\(text)\"") }
       rules.append(r)
     }
@@ -97,6 +115,11 @@ struct ReplayCommand: ParsableCommand {
       }
     }
     guard !rules.isEmpty else { throw ValidationError("give at least one --rule TEXT or --rules-dir DIR") }
+    var camera = Configuration.Camera(name: "replay", url: file)
+    camera.regions = regions
+    for problem in Preflight.missingRegions(cameras: [camera], rules: rules, file: "--region") {
+      logLine("warning: \(problem)")
+    }
     let engine = try Failure.wrap {
       try Engine(clipDirectory: model, temporalFile: temporal, precision: precision, log: logLine)
     }
@@ -112,6 +135,7 @@ struct ReplayCommand: ParsableCommand {
     replay.snapshots = snapshots
     replay.log = { logLine("replay: \($0)") }
     replay.motionGate = motion
+    replay.regions = regions
     replay.seconds = seconds
     let bar = ProgressBar(label: URL(fileURLWithPath: file).lastPathComponent)
     defer { bar.finish() }  // also on failure

@@ -58,9 +58,11 @@ enum ReplayReport {
       var before: String?
       var within: Double?
       var beforeThreshold: Double?
+      /// Rules that watch regions only.
+      var regions: [String]?
 
       enum CodingKeys: String, CodingKey {
-        case id, text, threshold, before, within
+        case id, text, threshold, before, within, regions
         case beforeThreshold = "before_threshold"
       }
     }
@@ -71,9 +73,11 @@ enum ReplayReport {
       var before: [Double?]?
       /// SigLIP models only: their own sigmoid probability per rule, for reference.
       var sigmoid: [Double]?
+      /// Per rule, the region its score is of (null: the whole frame); absent without region rules.
+      var regions: [String?]?
 
       enum CodingKeys: String, CodingKey {
-        case time, scores, before
+        case time, scores, before, regions
         case sigmoid = "siglip_probability"
       }
     }
@@ -87,9 +91,10 @@ enum ReplayReport {
       var endTime: Double?
       var frameTime: Double
       var beforeTime: Double?
+      var region: String?
 
       enum CodingKeys: String, CodingKey {
-        case type, id, rule, score
+        case type, id, rule, score, region
         case beforeTime = "before_time"
         case topScore = "top_score"
         case startTime = "start_time"
@@ -104,20 +109,25 @@ enum ReplayReport {
 
   static func json(_ result: Replay.Result) -> String {
     let transitions = result.rules.contains(where: \.isTransition)
+    let regions = result.rules.contains { !$0.regions.isEmpty }
     let report = JSONReport(
       rules: result.rules.map {
         .init(
           id: $0.id, text: $0.text[0], threshold: $0.threshold, before: $0.before.first,
           within: $0.isTransition ? $0.within : nil,
-          beforeThreshold: $0.isTransition ? $0.effectiveBeforeThreshold : nil)
+          beforeThreshold: $0.isTransition ? $0.effectiveBeforeThreshold : nil,
+          regions: $0.regions.isEmpty ? nil : $0.regions)
       },
       steps: result.steps.map {
-        .init(time: $0.time, scores: $0.scores, before: transitions ? $0.before : nil, sigmoid: $0.sigmoid)
+        .init(
+          time: $0.time, scores: $0.scores, before: transitions ? $0.before : nil, sigmoid: $0.sigmoid,
+          regions: regions ? $0.regions : nil)
       },
       events: result.events.map {
         .init(
           type: $0.kind.rawValue, id: $0.id, rule: $0.rule, score: $0.score, topScore: $0.topScore,
-          startTime: $0.startTime, endTime: $0.endTime, frameTime: $0.frameTime, beforeTime: $0.beforeTime)
+          startTime: $0.startTime, endTime: $0.endTime, frameTime: $0.frameTime, beforeTime: $0.beforeTime,
+          region: $0.region)
       })
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

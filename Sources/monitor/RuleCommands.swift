@@ -64,6 +64,13 @@ struct AddRule: ParsableCommand {
   @Option(help: "Camera the rule applies to (repeatable); default: every camera.")
   var camera: [String] = []
 
+  @Option(
+    help: """
+      Camera region the rule watches instead of the whole frame (repeatable; a [[cameras.regions]] name of the \
+      configuration; each scored on its own).
+      """)
+  var region: [String] = []
+
   @Option(help: "Calibrated score (0–1) that opens an episode.")
   var threshold = 0.5
 
@@ -115,6 +122,7 @@ struct AddRule: ParsableCommand {
     }
     rule.negatives = negative
     rule.cameras = camera
+    rule.regions = region
     rule.threshold = threshold
     rule.minDuration = minDuration
     rule.cooldown = cooldown
@@ -189,7 +197,8 @@ struct ListRules: ParsableCommand {
         ? rule.before.joined(separator: " | ") + " → (\(String(format: "%g", rule.within)) s) " : ""
       return [
         rule.id, before + rule.text.joined(separator: " | "),
-        rule.cameras.isEmpty ? "all" : rule.cameras.joined(separator: ","),
+        (rule.cameras.isEmpty ? "all" : rule.cameras.joined(separator: ","))
+          + (rule.regions.isEmpty ? "" : " [" + rule.regions.joined(separator: ",") + "]"),
         String(rule.threshold), rule.enabled ? "yes" : "no",
         switchedOff.filter { $0.rule == rule.id }.map(\.camera).sorted().joined(separator: ",").ifEmpty("-"),
       ]

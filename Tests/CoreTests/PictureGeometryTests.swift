@@ -46,4 +46,24 @@ import Testing
     #expect(PictureGeometry.Region(x: 0, y: 0, width: 0, height: 1) == nil)
     #expect(PictureGeometry.Region(x: .nan, y: 0, width: 1, height: 1) == nil)
   }
+
+  /// A camera region for a centre-cropping model keeps all of itself: the long
+  /// side to N, the short one scaled alike and centred on a pad-coloured square
+  /// (the output reaches past the scaled picture by the padding); a squashing
+  /// model squashes the region as it squashes frames.
+  @Test func regionsArePaddedToASquareNotCropped() throws {
+    let wide = try #require(PictureGeometry.Region(x: 0, y: 0.5, width: 1, height: 0.25))
+    let cut = PictureGeometry.clip(64).cutting(wide, pad: [122, 116, 104])
+    #expect(cut.resize == .padToSquare && cut.pad == [122, 116, 104] && cut.region == wide)
+    let plan = cut.plan(width: 1920, height: 1080)
+    #expect(plan.source == Rect(x: 0, y: 540, width: 1920, height: 270))
+    #expect(plan.scaledWidth == 64 && plan.scaledHeight == 9)
+    #expect(plan.output == Rect(x: 0, y: -27, width: 64, height: 64))
+    let tall = PictureGeometry(size: 64, resize: .padToSquare).plan(width: 100, height: 400)
+    #expect(
+      tall.scaledWidth == 16 && tall.scaledHeight == 64 && tall.output == Rect(x: -24, y: 0, width: 64, height: 64))
+    let small = PictureGeometry(size: 64, resize: .padToSquare).plan(width: 20, height: 20)
+    #expect(small.scaledWidth == 64 && small.output == Rect(x: 0, y: 0, width: 64, height: 64))
+    #expect(PictureGeometry(size: 64, resize: .squash).cutting(wide, pad: [0, 0, 0]).resize == .squash)
+  }
 }

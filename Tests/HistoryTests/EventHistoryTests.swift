@@ -99,12 +99,19 @@ import Testing
     do {
       let old = try EventHistory.firstSchema(directory: directory)
       #expect(try old.appliedMigrations() == ["v1-episodes"])
-      try old.record(Self.event(.new, id: Self.ids[4]), snapshot: nil, at: 10)
+      try old.insertFirstSchemaRow(id: Self.ids[4], at: 10)
     }
     let history = try EventHistory(directory: directory)
-    #expect(try history.appliedMigrations() == ["v1-episodes", "v2-clip-feedback"])
+    #expect(try history.appliedMigrations() == ["v1-episodes", "v2-clip-feedback", "v3-region"])
     let row = try #require(try history.event(id: Self.ids[4]))
-    #expect(row.startedAt == 10 && row.clipPath == nil && row.feedback == nil)
+    #expect(row.startedAt == 10 && row.clipPath == nil && row.feedback == nil && row.region == nil)
+    var inRegion = Self.event(.new, id: Self.ids[5])
+    inRegion.region = "bed"
+    try history.record(inRegion, snapshot: nil, at: 11)
+    var ended = Self.event(.end, id: Self.ids[5])
+    ended.region = nil
+    try history.record(ended, snapshot: nil, at: 12)
+    #expect(try history.event(id: Self.ids[5])?.region == "bed")
     #expect(try history.integrityCheck() == "ok")
   }
 

@@ -44,6 +44,32 @@ import Testing
     }
   }
 
+  /// `[[cameras.regions]]` belong to the camera above them, boxes in fractions.
+  @Test func camerasHaveRegions() throws {
+    let config = try Configuration(
+      toml: """
+        [[cameras]]
+        name = "bedroom"
+        url = "a.mp4"
+        [[cameras.regions]]
+        name = "bed"
+        box = [0.5, 0.25, 1, 1]
+        [[cameras.regions]]
+        name = "door"
+        box = [0, 0, 0.2, 0.9]
+        [[cameras]]
+        name = "hall"
+        url = "b.mp4"
+        """, file: "m.toml")
+    #expect(config.cameras[0].regions.map(\.name) == ["bed", "door"])
+    #expect(config.cameras[0].region("bed")?.corners == [0.5, 0.25, 1, 1])
+    #expect(config.cameras[0].regions[1].line == 7 && config.cameras[1].regions.isEmpty)
+    #expect(try Configuration.Camera.Region(parsing: "bed=0.5,0.25,1,1").corners == [0.5, 0.25, 1, 1])
+    for bad in ["bed", "Bed=0,0,1,1", "bed=0,0,1", "bed=0,0,1,x", "bed=0.5,0,0.4,1", "bed=0,0,1,1.5"] {
+      #expect(throws: ConfigError.self) { try Configuration.Camera.Region(parsing: bad) }
+    }
+  }
+
   @Test func emptyFileGivesDefaults() throws {
     let config = try Configuration(toml: "", file: "m.toml")
     #expect(config.cameras.isEmpty && config.threads >= 1 && !config.node.isEmpty && config.mqtt.host == "localhost")
@@ -89,8 +115,28 @@ import Testing
       "m.toml:4: camera name 'a' is already used on line 1"
     ),
     (
+      "[[cameras]]\nname = \"a\"\nurl = \"x.mp4\"\n[[cameras.regions]]\nname = \"bed\"\nbox = [0.5, 0, 0.4, 1]",
+      "m.toml:6: camera 'a': region 'bed': box = [x0, y0, x1, y1], fractions of the frame from its top left corner, e.g. [0.5, 0.25, 1, 1], each 0…1 with x0 < x1 and y0 < y1"
+    ),
+    (
+      "[[cameras]]\nname = \"a\"\nurl = \"x.mp4\"\n[[cameras.regions]]\nname = \"bed\"",
+      "m.toml:4: camera 'a': region 'bed' has no box (box = [x0, y0, x1, y1], fractions of the frame from its top left corner, e.g. [0.5, 0.25, 1, 1])"
+    ),
+    (
+      "[[cameras]]\nname = \"a\"\nurl = \"x.mp4\"\n[[cameras.regions]]\nname = \"Bed\"\nbox = [0, 0, 1, 1]",
+      "m.toml:5: camera 'a': region name 'Bed' must be a–z, 0–9, '-' or '_' (rules name it)"
+    ),
+    (
+      "[[cameras]]\nname = \"a\"\nurl = \"x.mp4\"\n[[cameras.regions]]\nname = \"b\"\nbox = [0, 0, 1, 1]\n[[cameras.regions]]\nname = \"b\"\nbox = [0, 0, 1, 1]",
+      "m.toml:7: camera 'a': region name 'b' is already used on line 4"
+    ),
+    (
+      "[[cameras]]\nname = \"a\"\nurl = \"x.mp4\"\n[[cameras.regions]]\nname = \"b\"\nbox = [0, 0, 1, 1]\nsize = 2",
+      "m.toml:7: unknown key 'size' (did you mean 'name'?); valid keys: name, box"
+    ),
+    (
       "[[cameras]]\nname = \"a\"\nurl = \"x.mp4\"\nfsp = 2",
-      "m.toml:4: unknown key 'fsp' (did you mean 'fps'?); valid keys: name, url, fps, motion, motion_threshold, transport, enabled, loop"
+      "m.toml:4: unknown key 'fsp' (did you mean 'fps'?); valid keys: name, url, fps, motion, motion_threshold, transport, enabled, loop, regions"
     ),
     ("cameras = 3", "m.toml:1: cameras must be [[cameras]] tables"),
     ("[history]\nkeep_days = 0", "m.toml:2: history keep_days must be 1…36500, got 0"),

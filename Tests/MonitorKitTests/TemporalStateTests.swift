@@ -46,7 +46,8 @@ import Testing
     var running = CameraState(camera: "hall", engine: engine, wallClock: clock.read)
     for (i, embedding) in inputs.dropLast().enumerated() {
       clock.set(1_000 + 0.5 * Double(i))
-      _ = running.process(frame: Self.frame(0.5 * Double(i)), embedding: embedding, rules: [rule], engine: engine)
+      _ = running.process(
+        frame: Self.frame(0.5 * Double(i)), embeddings: [.whole: embedding], rules: [rule], engine: engine)
     }
     let saved = try #require(running.savedTemporalState())
     let stopped = 1_000 + 0.5 * Double(inputs.count - 2)
@@ -58,9 +59,9 @@ import Testing
     var fresh = CameraState(camera: "hall", engine: engine, wallClock: clock.read)
     let last = inputs.last!
     let continued = running.process(
-      frame: Self.frame(0.5 * Double(inputs.count - 2) + 30), embedding: last, rules: [rule], engine: engine)
-    let resumed = restarted.process(frame: Self.frame(0.25), embedding: last, rules: [rule], engine: engine)
-    _ = fresh.process(frame: Self.frame(0.25), embedding: last, rules: [rule], engine: engine)
+      frame: Self.frame(0.5 * Double(inputs.count - 2) + 30), embeddings: [.whole: last], rules: [rule], engine: engine)
+    let resumed = restarted.process(frame: Self.frame(0.25), embeddings: [.whole: last], rules: [rule], engine: engine)
+    _ = fresh.process(frame: Self.frame(0.25), embeddings: [.whole: last], rules: [rule], engine: engine)
 
     let a = try #require(running.savedTemporalState()).tensors
     let b = try #require(restarted.savedTemporalState()).tensors
@@ -80,7 +81,7 @@ import Testing
     let pooling = Engine(clip: model.clip, adapter: nil, modelName: "pooling")
     var state = CameraState(camera: "hall", engine: model)
     let embedding = Self.embeddings(1, dimension: model.clip.config.projectionDim)[0]
-    _ = state.process(frame: Self.frame(0), embedding: embedding, rules: [], engine: model)
+    _ = state.process(frame: Self.frame(0), embeddings: [.whole: embedding], rules: [], engine: model)
     let saved = try #require(state.savedTemporalState())
     var other = CameraState(camera: "hall", engine: pooling)
     #expect(throws: ModelError.self) { _ = try other.restoreTemporalState(Self.reopened(saved)) }

@@ -39,6 +39,23 @@ import Testing
     #expect(full.applies(to: "hall") && !full.applies(to: "garage"))
   }
 
+  /// A rule with regions scores each region a camera defines, and does not
+  /// apply where none of them is defined.
+  @Test func regionsRoundTripAndSayWhatARuleScores() throws {
+    var rule = Rule(id: "in-bed", text: ["a person lying in bed"])
+    rule.regions = ["bed", "sofa", "bed"]
+    #expect(try Rule(toml: rule.toml, file: "r.toml") == rule)
+    #expect(rule.views == [.region("bed"), .region("sofa")])
+    #expect(rule.views(onCamera: "bedroom", regions: ["bed", "door"]) == [.region("bed")])
+    #expect(rule.views(onCamera: "hall", regions: ["door"]).isEmpty)
+    #expect(Rule(id: "x", text: ["y"]).views(onCamera: "hall", regions: ["door"]) == [.whole])
+    rule.cameras = ["hall"]
+    #expect(rule.views(onCamera: "bedroom", regions: ["bed"]).isEmpty)
+    #expect(throws: ConfigError.self) {
+      try Rule(toml: "id = \"a\"\ntext = \"b\"\nregions = [\"Bed\"]\n", file: "r.toml")
+    }
+  }
+
   @Test func transitionRulesRoundTripThroughTOML() throws {
     let rule = try Rule(
       toml: "id = \"fall\"\ntext = \"a person lying on the floor\"\nbefore = \"a person standing\"\n", file: "f.toml")
@@ -75,7 +92,7 @@ import Testing
     ("id = \"x\"\ntext = \"a\"\nenabled = 1", "r.toml:3: 'enabled' must be true or false, not an integer"),
     (
       "id = \"x\"\ntext = \"a\"\ncamera = [\"a\"]",
-      "r.toml:3: unknown key 'camera' (did you mean 'cameras'?); valid keys: id, text, negatives, cameras, threshold, min_duration, cooldown, horizon, max_per_hour, before, within, before_threshold, enabled, examples"
+      "r.toml:3: unknown key 'camera' (did you mean 'cameras'?); valid keys: id, text, negatives, cameras, regions, threshold, min_duration, cooldown, horizon, max_per_hour, before, within, before_threshold, enabled, examples"
     ),
     ("id = \"x\"\ntext = \"a", "r.toml:2: unterminated string"),
     // L4: a 200 KB one-word phrasing stalled inference for seconds (quadratic tokenizer).

@@ -1,3 +1,4 @@
+import Core
 import Testing
 
 @testable import Rules
@@ -28,7 +29,7 @@ struct RuleTracksTests {
     for (index, embedding) in embeddings.enumerated() {
       let before = counter.renders
       _ = tracks.observe(
-        rolling: [embedding], time: Double(index), snapshot: counter.render(index), rules: rules,
+        rolling: [.whole: [embedding]], time: Double(index), snapshot: { _ in counter.render(index) }, rules: rules,
         scorer: { scorers[$0.id] })
       rendersPerStep.append(counter.renders - before)
     }
@@ -46,5 +47,41 @@ struct RuleTracksTests {
     #expect(steps.allSatisfy { $0 <= 1 })
     #expect(steps.prefix(5).allSatisfy { $0 == 0 })
     #expect(counter.renders >= 1)
+  }
+
+  /// A rule watching regions is scored per region: it opens when the thing
+  /// happens in one of them (the score and the kept frame are that region's),
+  /// not when it happens in the whole frame or a region it does not watch;
+  /// a region this frame lacks is skipped, and a rule naming only regions the
+  /// camera lacks is never scored.
+  @Test func regionRulesFollowTheirBestRegion() {
+    var tracks = RuleTracks<String>(camera: "cam", regions: ["bed", "door", "sofa"])
+    var inBed = Rule(id: "on", text: ["on"])
+    inBed.regions = ["bed", "door"]
+    inBed.minDuration = 0
+    var elsewhere = Rule(id: "also-on", text: ["also-on"])
+    elsewhere.regions = ["garden"]
+    var opened: [(rule: String, snapshot: String)] = []
+    var regions: [String?] = []
+    for index in 0..<12 {
+      // The match moves: whole frame only, then the sofa (not watched), then the door.
+      let match: CameraView = index < 4 ? .whole : index < 8 ? .region("sofa") : .region("door")
+      var rolling: [CameraView: [[Float]]] = [:]
+      for view in [CameraView.whole, .region("bed"), .region("sofa"), .region("door")] {
+        rolling[view] = [view == match ? [1, 0] : [0, 1]]
+      }
+      if index == 9 { rolling[.region("bed")] = nil }
+      let step = tracks.observe(
+        rolling: rolling, time: Double(index), snapshot: { "\($0)@\(index)" }, rules: [inBed, elsewhere],
+        scorer: { Self.scorers[$0.id] })
+      #expect(step.scores.map(\.rule) == ["on"])
+      regions += step.scores.map(\.region)
+      for (rule, action) in step.actions {
+        if case .new(let episode) = action { opened.append((rule.id, episode.snapshot)) }
+      }
+    }
+    #expect(opened.count == 1 && opened.first?.rule == "on")
+    #expect(opened.first?.snapshot.hasPrefix("region 'door'@") == true)
+    #expect(regions.count == 12 && regions.suffix(4).allSatisfy { $0 == "door" })
   }
 }

@@ -28,7 +28,8 @@ struct TransitionTests {
     var opened: [EpisodeTracker<Int>.Episode] = []
     for (index, embedding) in frames.enumerated() {
       let step = tracks.observe(
-        rolling: [embedding], time: Double(index) * 0.25, snapshot: index, rules: [rule], scorer: { _ in scorer })
+        rolling: [.whole: [embedding]], time: Double(index) * 0.25, snapshot: { _ in index }, rules: [rule],
+        scorer: { _ in scorer })
       for (_, action) in step.actions {
         if case .new(let episode) = action { opened.append(episode) }
       }

@@ -51,6 +51,9 @@ import Testing
     ("\n\n[t]\n[t]", "line 4: table 't' is already defined on line 3"),
     ("a = 1 2", "line 1: unexpected '2' after the value"),
     ("a = \"\\q\"", "line 1: unknown escape '\\q'"),
+    ("[[a.b]]\nx = 1", "line 1: [[a.b]] must follow a [[a]] table it belongs to"),
+    ("[a.b]", "line 1: dotted table names are only supported for arrays of tables: [[a.b]]"),
+    ("[[a]]\nb = 1\n[[a.b]]", "line 3: key 'b' is already set on line 2"),
   ])
   func refusesWithTheLine(text: String, message: String) {
     #expect(throws: TOMLError.self) { try TOMLTable.parse(text) }
@@ -59,6 +62,26 @@ import Testing
     } catch {
       #expect(error.description == message)
     }
+  }
+
+  /// `[[cameras.regions]]`: each nested table goes to the latest `[[cameras]]`.
+  @Test func nestedArraysOfTablesBelongToTheLatestEntry() throws {
+    let table = try TOMLTable.parse(
+      "[[cam]]\nname = \"a\"\n[[cam.zone]]\nn = 1\n[[cam.zone]]\nn = 2\n[[cam]]\nname = \"b\"\n[[cam]]\n[[cam.zone]]\nn = 3\n"
+    )
+    guard case .tables(let cameras)? = table["cam"]?.value else {
+      Issue.record("cam is not an array of tables")
+      return
+    }
+    func zones(_ camera: TOMLTable) -> [Int] {
+      guard case .tables(let zones)? = camera["zone"]?.value else { return [] }
+      return zones.compactMap { zone in
+        if case .integer(let n)? = zone["n"]?.value { return n }
+        return nil
+      }
+    }
+    #expect(cameras.map(zones) == [[1, 2], [], [3]])
+    #expect(cameras[0]["zone"]?.line == 3)
   }
 
   @Test func unknownKeySuggestsTheClosest() throws {

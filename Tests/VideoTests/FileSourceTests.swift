@@ -104,6 +104,43 @@ import Video
     }
   }
 
+  /// A source asked for regions cuts each one from the full-resolution
+  /// picture beside the model's frame: a strip of the bottom right quadrant
+  /// (white) arrives whole, padded to a square with the pad colour above and
+  /// below; regions not asked for are not cut.
+  @Test func sourcesCutTheRegionsInUsePaddedToASquare() throws {
+    let image = directory.appendingPathComponent("quadrants-regions.png")
+    try ChildProcess.run(
+      "/usr/bin/ffmpeg",
+      [
+        "-hide_banner", "-loglevel", "error", "-y", "-filter_complex",
+        "color=c=red:s=200x200[a];color=c=blue:s=200x200[b];color=c=green:s=200x200[c];"
+          + "color=c=white:s=200x200[d];[a][b]hstack[top];[c][d]hstack[bottom];[top][bottom]vstack,format=rgb24",
+        "-frames:v", "1", image.path,
+      ])
+    var options = options()
+    options.geometry = .clip(32)
+    let strip = try #require(PictureGeometry.Region(x: 0.5, y: 0.75, width: 0.5, height: 0.125))
+    let corner = try #require(PictureGeometry.Region(x: 0, y: 0, width: 0.5, height: 0.5))
+    options.regions = [
+      "strip": options.geometry.cutting(strip, pad: [10, 200, 30]),
+      "corner": options.geometry.cutting(corner, pad: [0, 0, 0]),
+    ]
+    let source = try VideoSource(url: image.path, options: options)
+    source.cutRegions(["strip"])
+    let frame = try #require(try readAll(source).first)
+    #expect(frame.regions.keys.sorted() == ["strip"])
+    let cut = try #require(frame.picture(.region("strip")))
+    #expect(cut.width == 32 && cut.height == 32)
+    let view = Frame(pts: 0, width: 32, height: 32, pixels: cut.pixels, sourceWidth: 400, sourceHeight: 400)
+    // 200×50 → 32×8, centred: rows 12…19 white, the rest the pad colour.
+    for x in [0, 16, 31] {
+      #expect(view.rgb(x: x, y: 2) == (10, 200, 30) && view.rgb(x: x, y: 29) == (10, 200, 30))
+      let white = view.rgb(x: x, y: 16)
+      #expect(white.0 > 240 && white.1 > 240 && white.2 > 240, "\(white)")
+    }
+  }
+
   /// SigLIP's squash keeps the whole 2:1 picture (the boundary in the middle,
   /// both colours to the edges); a snapshot is the camera's view, aspect kept.
   @Test func squashKeepsTheWholePictureAndSnapshotsKeepTheAspect() throws {

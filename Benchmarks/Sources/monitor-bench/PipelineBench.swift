@@ -48,6 +48,13 @@ struct PipelineBench: ParsableCommand {
   @Option(help: "What CLIP's linear layers compute in: fp32 or int8.")
   var precision = "fp32"
 
+  @Option(
+    help: """
+      Regions per camera (0–3): rules 2–4 watch regions r1–r3 (top left, top right, bottom half) instead of the \
+      whole frame, which rule 1 keeps watching: each frame is then 1 + N pictures through CLIP.
+      """)
+  var regions = 0
+
   @Option(help: "Tokenizer directory (vocab.json, merges.txt).")
   var tokenizer = "Tests/Fixtures/clip/tokenizer"
 
@@ -56,6 +63,7 @@ struct PipelineBench: ParsableCommand {
     try FileManager.default.createDirectory(atPath: work + "/rules", withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: work) }
     let configuration = try Configuration(toml: configurationText(work: work), file: "bench")
+    guard (0...3).contains(regions) else { throw ValidationError("--regions is 0…3") }
     guard let precision = Precision(rawValue: precision) else { throw ValidationError("--precision is fp32 or int8") }
     let clip = CLIPModel(
       random: .vitB32, vocabulary: try BPEVocabulary(directory: tokenizer), seed: 1, precision: precision)
@@ -90,12 +98,15 @@ struct PipelineBench: ParsableCommand {
     let end = daemon.counters
     daemon.stop()
     let embedded = zip(end, start.counters).map { $0.embedded - $1.embedded }.reduce(0, +)
+    // motion = false: every view in use is embedded at every frame.
+    let images = Double(embedded * (1 + regions)) / elapsed
     let dropped = zip(end, start.counters).map { $0.dropped - $1.dropped }.reduce(0, +)
     func ms(_ p: Double, _ samples: [Double]) -> String {
       LatencySamples.percentile(p, of: samples).map { String(format: "%.0f", $0 * 1000) } ?? "n/a"
     }
     print(
       "cameras=\(urls.count) seconds=\(Int(elapsed.rounded())) embeds_per_s=\(String(format: "%.2f", Double(embedded) / elapsed))"
+        + " regions=\(regions) images_per_s=\(String(format: "%.2f", images))"
         + " dropped=\(dropped) drop_rate=\(String(format: "%.4f", Double(dropped) / Double(max(1, embedded + dropped))))"
         + " latency_p50_ms=\(ms(50, latencies)) latency_p99_ms=\(ms(99, latencies)) events=\(eventLatencies.count)"
         + " event_p50_ms=\(ms(50, eventLatencies)) event_p99_ms=\(ms(99, eventLatencies))"
@@ -112,8 +123,20 @@ struct PipelineBench: ParsableCommand {
     for (index, url) in urls.enumerated() {
       // motion = false: every sampled frame is embedded, the worst case.
       lines += ["[[cameras]]", "name = \"cam\(index + 1)\"", "url = \"\(url)\"", "fps = \(fps)", "motion = false"]
+      for region in Self.regionBoxes.prefix(regions) {
+        lines += ["[[cameras.regions]]", "name = \"\(region.name)\"", "box = \(region.box)"]
+      }
     }
     return lines.joined(separator: "\n")
+  }
+
+  static let regionBoxes = [
+    (name: "r1", box: "[0, 0, 0.5, 0.5]"), (name: "r2", box: "[0.5, 0, 1, 0.5]"), (name: "r3", box: "[0, 0.5, 1, 1]"),
+  ]
+
+  /// The rules' `regions` lines: rule N + 2 watches region N + 1 when there is one.
+  private func regionLine(rule index: Int) -> String {
+    index >= 1 && index <= regions ? "\nregions = [\"r\(index)\"]" : ""
   }
 
   /// Four rules without minimum duration or cooldown, each with its threshold
@@ -124,10 +147,14 @@ struct PipelineBench: ParsableCommand {
     let phrasings = ["a person falling down", "a car in the driveway", "a package at the door", "smoke or fire"]
     let rules = try phrasings.enumerated().map { index, phrase in
       try Rule(
-        toml: "id = \"rule-\(index + 1)\"\ntext = [\"\(phrase)\"]\nnegatives = [\"an empty room\"]", file: "bench")
+        toml: "id = \"rule-\(index + 1)\"\ntext = [\"\(phrase)\"]\nnegatives = [\"an empty room\"]"
+          + regionLine(rule: index), file: "bench")
     }
     var replay = Replay()
     replay.fps = fps
+    replay.regions = try Self.regionBoxes.prefix(regions).map { region throws(ConfigError) in
+      try Configuration.Camera.Region(parsing: region.name + "=" + region.box.dropFirst().dropLast())
+    }
     let steps = try replay.run(url: calibrate, rules: rules, engine: engine).steps
     for (index, quantile) in [30.0, 50, 70, 90].enumerated() {
       let scores = steps.map { $0.scores[index] }
@@ -139,7 +166,7 @@ struct PipelineBench: ParsableCommand {
         threshold = \(threshold)
         min_duration = 0
         cooldown = 0
-        max_per_hour = \(maxPerHour)
+        max_per_hour = \(maxPerHour)\(regionLine(rule: index))
         """
       try text.write(toFile: "\(directory)/rule-\(index + 1).toml", atomically: true, encoding: .utf8)
     }

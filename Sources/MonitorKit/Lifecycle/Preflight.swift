@@ -66,7 +66,26 @@ public enum Preflight {
             message: "rule \(rule.id): camera '\(camera)' is not in \(file) (the rule never applies there)"))
       }
     }
+    findings += missingRegions(cameras: configuration.cameras, rules: rules, file: file).map {
+      Finding(isError: true, message: $0)
+    }
     return findings
+  }
+
+  /// One line per rule naming a region that none of the cameras it watches
+  /// defines (a typo would otherwise make it watch nothing there, silently):
+  /// an error for `check-config`, a log line at each rule load of the daemon.
+  public static func missingRegions(cameras: [Configuration.Camera], rules: [Rule], file: String) -> [String] {
+    rules.filter(\.enabled).compactMap { rule in
+      let watched = cameras.filter { $0.enabled && rule.applies(to: $0.name) }
+      let missing = rule.views.compactMap(\.regionName).filter { name in !watched.contains { $0.region(name) != nil } }
+      guard !missing.isEmpty else { return nil }
+      let defined = Set(watched.flatMap { $0.regions.map(\.name) }).sorted()
+      return "rule \(rule.id): region \(missing.map { "'\($0)'" }.joined(separator: ", ")) is not defined on "
+        + (watched.isEmpty ? "any camera it watches" : "its camera(s) \(watched.map(\.name).joined(separator: ", "))")
+        + " in \(file) (defined there: \(defined.isEmpty ? "none" : defined.joined(separator: ", "))); "
+        + "the rule watches nothing there"
+    }
   }
 
   /// Why the daemon could not write in `path` (created at start if missing); nil if it can.

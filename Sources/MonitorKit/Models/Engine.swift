@@ -117,8 +117,17 @@ public final class Engine: @unchecked Sendable {
   /// The geometry camera pictures are converted with (the CLIP checkpoint's).
   public var geometry: PictureGeometry { clip.geometry }
 
+  /// The geometry a camera region is cut with: all of it at the model's
+  /// input, padded with the model's mean colour (or squashed, as the model squashes).
+  public func geometry(of region: PictureGeometry.Region) -> PictureGeometry {
+    geometry.cutting(region, pad: clip.imageMean.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) })
+  }
+
   /// Frames (already `imageSize` square) → embeddings, batched.
   public func embed(_ frames: [Frame]) -> [[Float]] { clip.embed(frames: frames) }
+
+  /// Pictures (already `imageSize` square: frames, regions) → embeddings, batched.
+  public func embed(pictures: [Picture]) -> [[Float]] { clip.embed(pictures: pictures) }
 
   /// The prompt-ensemble embedding of a phrase, cached.
   public func text(_ phrase: String) -> [Float] {

@@ -15,11 +15,14 @@ public struct BestFrame: Sendable {
   public var rolling: [[Float]]
   /// The fingerprint of the models that made `rolling` (`Engine.fingerprint`).
   public var model: String
+  /// What `rolling` follows: the whole frame or the region the rule matched in.
+  public var view: CameraView
 
-  public init(picture: Picture, rolling: [[Float]], model: String) {
+  public init(picture: Picture, rolling: [[Float]], model: String, view: CameraView = .whole) {
     self.picture = picture
     self.rolling = rolling
     self.model = model
+    self.view = view
   }
 
   /// `rolling` as safetensors (`decode` reads it back).

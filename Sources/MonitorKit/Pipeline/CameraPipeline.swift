@@ -19,7 +19,10 @@ public final class CameraPipeline: @unchecked Sendable {
   private let source: VideoSource
   private let log: @Sendable (String) -> Void
   // Reader thread.
-  private var gate: MotionGate
+  /// Per view: the whole frame's gate, and each region's (a small thing
+  /// moving in a region is a small change of the whole frame).
+  private var gates: [CameraView: MotionGate] = [:]
+  private let gateSettings: MotionGate.Settings
   private var backoff = ReconnectBackoff()
   private let stopped = Mutex(false)
   // Inference thread.
@@ -48,6 +51,7 @@ public final class CameraPipeline: @unchecked Sendable {
     let rate = settings.fps ?? engine.nominalRate
     if let warning = engine.rateWarning(camera: id.name, fps: rate) { log(warning) }
     options.sampleRate = rate
+    options.regions = Dictionary(uniqueKeysWithValues: settings.regions.map { ($0.name, engine.geometry(of: $0.box)) })
     options.rtspTransport = settings.transport
     options.loop = settings.loop
     options.realtime = realtime
@@ -55,8 +59,9 @@ public final class CameraPipeline: @unchecked Sendable {
     source = try VideoSource(url: settings.url, options: options) { log("camera \(id): \($0)") }
     var gateSettings = MotionGate.Settings()
     gateSettings.minChangedFraction = settings.motionThreshold
-    gate = MotionGate(settings: gateSettings)
-    state = CameraState(camera: id.name, engine: engine)
+    self.gateSettings = gateSettings
+    regionNames = Set(settings.regions.map(\.name))
+    state = CameraState(camera: id.name, engine: engine, regions: regionNames)
   }
 
   /// Longest side of an alert snapshot, in pixels (the camera's view, aspect kept, never enlarged).
@@ -67,14 +72,25 @@ public final class CameraPipeline: @unchecked Sendable {
 
   // MARK: Reader half
 
-  /// The next sampled frame and whether the motion gate found it still
-  /// (nothing changed: it need not be embedded); nil at the end of a file or
-  /// once stopped. Throws what the source throws (a file that cannot be read).
-  public func nextFrame() throws(VideoError) -> (frame: Frame, still: Bool)? {
+  /// The next sampled frame (with the regions in use cut from it) and the
+  /// views the motion gates found still (nothing changed: they need not be
+  /// embedded); nil at the end of a file or once stopped. Throws what the
+  /// source throws (a file that cannot be read).
+  public func nextFrame() throws(VideoError) -> (frame: Frame, still: Set<CameraView>)? {
     guard let frame = try source.nextFrame() else { return nil }
     sampled += 1
     lastSampledTime = frame.pts
-    return (frame, settings.motion && !gate.evaluate(frame).passed)
+    guard settings.motion else { return (frame, []) }
+    var still: Set<CameraView> = []
+    let views = [CameraView.whole] + frame.regions.keys.map(CameraView.region)
+    gates = gates.filter { views.contains($0.key) }
+    for view in views {
+      guard let picture = frame.picture(view) else { continue }
+      if !gates[view, default: MotionGate(settings: gateSettings)].evaluate(picture, pts: frame.pts).passed {
+        still.insert(view)
+      }
+    }
+    return (frame, still)
   }
 
   /// The reader thread's loop: frames into `queue` until stopped or the file
@@ -110,20 +126,56 @@ public final class CameraPipeline: @unchecked Sendable {
 
   // MARK: Inference half
 
-  /// The embedding a still frame steps with: the last one computed (nil before the first).
-  public private(set) var lastEmbedding: [Float]?
+  /// The camera's region names.
+  public let regionNames: Set<String>
+  /// What the rules on this camera score (`use(rules:)`).
+  public private(set) var views: Set<CameraView> = [.whole]
+  /// Per view, the embedding a still picture steps with: the last one computed.
+  private var lastEmbeddings: [CameraView: [Float]] = [:]
 
-  /// One frame and its embedding (for a still frame, `lastEmbedding`):
-  /// advances the temporal state, scores the rules that apply to this
-  /// camera, and returns the events and scores it causes. Still frames keep
-  /// the temporal model at the camera's rate (a trained adapter expects its
-  /// frames at that rate) and time flowing for the rules, at no CLIP cost.
+  /// Sets what is embedded from now on: the views these rules (those on for
+  /// this camera) score. The whole frame is embedded unless every rule
+  /// watches regions only, so its temporal state stays warm for a rule that
+  /// comes later; regions only while a rule watches them (the source cuts
+  /// nothing else). Call before each frame is stepped (cheap when nothing changed).
+  public func use(rules: [Rule]) {
+    var wanted = Set(rules.flatMap { $0.views(onCamera: id.name, regions: regionNames) })
+    if wanted.allSatisfy({ $0 == .whole }) { wanted.insert(.whole) }
+    guard wanted != views else { return }
+    views = wanted
+    source.cutRegions(Set(wanted.compactMap(\.regionName)))
+  }
+
+  /// What `frame` needs from the image encoder: the pictures of views in use
+  /// that changed (or have no embedding yet), and for the still ones the
+  /// last embedding to step with again.
+  public func pictures(
+    of frame: Frame, still: Set<CameraView>
+  ) -> (embed: [(view: CameraView, picture: Picture)], reuse: [CameraView: [Float]]) {
+    var embed: [(view: CameraView, picture: Picture)] = []
+    var reuse: [CameraView: [Float]] = [:]
+    for view in views.sorted(by: { $0.description < $1.description }) {
+      if still.contains(view), let last = lastEmbeddings[view] {
+        reuse[view] = last
+      } else if let picture = frame.picture(view) {
+        embed.append((view, picture))
+      }
+    }
+    return (embed, reuse)
+  }
+
+  /// One frame and its embeddings per view (for a still view, the last one
+  /// again, see `pictures`): advances the temporal states, scores the rules
+  /// that apply to this camera, and returns the events and scores it causes.
+  /// Still frames keep the temporal model at the camera's rate (a trained
+  /// adapter expects its frames at that rate) and time flowing for the
+  /// rules, at no CLIP cost. `still`: every view was reused.
   public func step(
-    frame: Frame, embedding: [Float], still: Bool = false, rules: [Rule], engine: Engine
+    frame: Frame, embeddings: [CameraView: [Float]], still: Bool = false, rules: [Rule], engine: Engine
   ) -> (events: [PendingEvent], scores: [CameraState.Score]) {
     lastTime = frame.pts
-    lastEmbedding = embedding
-    let result = state.process(frame: frame, embedding: embedding, rules: rules, engine: engine)
+    lastEmbeddings = embeddings
+    let result = state.process(frame: frame, embeddings: embeddings, rules: rules, engine: engine)
     counters.withLock {
       if still { $0.still += 1 } else { $0.embedded += 1 }
       $0.latency.add(since: frame.decodedAt)

@@ -6,18 +6,27 @@ import ModelIO
 import Rules
 import Tensor
 
-/// Everything one camera carries between frames: its temporal state and its
-/// rules' scoring state (`RuleTracks`). `process` turns one embedded frame
-/// into the events it causes: one call into the temporal model and one into
-/// Rules. Constant memory per camera.
+/// Everything one camera carries between frames: a temporal state per view
+/// in use (the whole frame, each region a rule watches) and its rules'
+/// scoring state (`RuleTracks`). `process` turns one embedded frame into the
+/// events it causes: one call into the temporal model per view and one into
+/// Rules. Constant memory per camera and view.
 public struct CameraState: Sendable {
   public typealias Score = RuleTracks<BestFrame>.Score
 
+  /// One view's temporal state: the trained adapter's, or the pooling's.
+  private struct Temporal: Sendable {
+    var adapter: TemporalAdapter.State?
+    var pooling: MultiHorizonPooling.State
+  }
+
   public let camera: String
-  private var adapterState: TemporalAdapter.State?
   private var adapter: TemporalAdapter?
   private let pooling: MultiHorizonPooling
-  private var poolingState: MultiHorizonPooling.State
+  /// Per view: the whole frame's (always; saved and restored across
+  /// restarts) and each region's in use (a region out of use is forgotten:
+  /// it starts afresh, as after a restart).
+  private var temporal: [CameraView: Temporal]
   private var tracks: RuleTracks<BestFrame>
   /// Wall-clock seconds (Unix time); a test's own clock in tests.
   private let wallClock: @Sendable () -> Double
@@ -26,35 +35,40 @@ public struct CameraState: Sendable {
   /// Set by a restore: the wall-clock time of the restored state's last frame.
   private var resumingFrom: Double?
 
+  /// `regions`: the camera's region names (`[[cameras.regions]]`).
   public init(
-    camera: String, engine: Engine, wallClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    camera: String, engine: Engine, regions: Set<String> = [],
+    wallClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
   ) {
     self.camera = camera
     self.wallClock = wallClock
     adapter = engine.adapter
-    adapterState = engine.adapter?.makeState()
     pooling = MultiHorizonPooling(dimension: engine.clip.config.projectionDim, horizons: Rule.horizons)
-    poolingState = pooling.makeState()
-    tracks = RuleTracks(camera: camera)
+    temporal = [.whole: Temporal(adapter: engine.adapter?.makeState(), pooling: pooling.makeState())]
+    tracks = RuleTracks(camera: camera, regions: regions)
   }
 
-  /// Advances the temporal state with `embedding` of `frame`, scores every
-  /// rule that applies to this camera, and returns the events and scores.
+  /// Advances each view's temporal state with its embedding of `frame`
+  /// (`embeddings`: the views in use), scores every rule that applies to this
+  /// camera, and returns the events and scores.
   public mutating func process(
-    frame: Frame, embedding: [Float], rules: [Rule], engine: Engine
+    frame: Frame, embeddings: [CameraView: [Float]], rules: [Rule], engine: Engine
   ) -> (events: [PendingEvent], scores: [Score]) {
-    let rolling = temporalStep(embedding, time: frame.pts)
+    var rolling: [CameraView: [[Float]]] = [:]
+    for (view, embedding) in embeddings { rolling[view] = temporalStep(view, embedding, time: frame.pts) }
+    temporal = temporal.filter { $0.key == .whole || embeddings[$0.key] != nil }
     let step = tracks.observe(
       rolling: rolling, time: frame.pts,
-      snapshot: BestFrame(picture: frame.snapshotPicture(), rolling: rolling, model: engine.fingerprint), rules: rules,
-      scorer: { engine.scorer(for: $0) })
+      snapshot: { view in
+        BestFrame(picture: frame.snapshotPicture(), rolling: rolling[view]!, model: engine.fingerprint, view: view)
+      }, rules: rules, scorer: { engine.scorer(for: $0) })
     return (convert(step.actions, engine: engine, time: frame.pts, decodedAt: frame.decodedAt), step.scores)
   }
 
-  /// Only the temporal model: `embedding` in, the rolling embeddings out (the
-  /// reference outputs false-alarm states are standardised against).
+  /// Only the temporal model of the whole frame: `embedding` in, the rolling
+  /// embeddings out (the reference outputs false-alarm states are standardised against).
   public mutating func advance(_ embedding: [Float], time: Double) -> [[Float]] {
-    temporalStep(embedding, time: time)
+    temporalStep(.whole, embedding, time: time)
   }
 
   /// Ends every open episode (camera stopping, daemon shutting down).
@@ -68,8 +82,8 @@ public struct CameraState: Sendable {
   /// `wall_time` of the last frame); nil before the first frame.
   public func savedTemporalState() -> (tensors: [String: Tensor], metadata: [String: String])? {
     guard let lastWallTime else { return nil }
-    var (tensors, metadata) = adapterState?.saved() ?? poolingState.saved()
-    metadata["kind"] = adapterState == nil ? "pooling" : "mamba"
+    var (tensors, metadata) = temporal[.whole]!.adapter?.saved() ?? temporal[.whole]!.pooling.saved()
+    metadata["kind"] = temporal[.whole]!.adapter == nil ? "pooling" : "mamba"
     metadata["wall_time"] = String(lastWallTime)
     return (tensors, metadata)
   }
@@ -80,7 +94,7 @@ public struct CameraState: Sendable {
   /// continuous-time step would have done had the daemon never stopped.
   /// Returns the gap so far in seconds.
   public mutating func restoreTemporalState(_ file: SafeTensors) throws(ModelError) -> Double {
-    let kind = adapterState == nil ? "pooling" : "mamba"
+    let kind = temporal[.whole]!.adapter == nil ? "pooling" : "mamba"
     guard file.metadata["kind"] == kind else {
       throw ModelError(file: file.path, "saved for the \(file.metadata["kind"] ?? "?") temporal model, not \(kind)")
     }
@@ -88,37 +102,37 @@ public struct CameraState: Sendable {
       throw ModelError(file: file.path, "metadata 'wall_time' missing or not a time")
     }
     if let adapter {
-      adapterState = try TemporalAdapter.State(restoring: file, adapter: adapter)
+      temporal[.whole]!.adapter = try TemporalAdapter.State(restoring: file, adapter: adapter)
     } else {
-      poolingState = try pooling.restoreState(file)
+      temporal[.whole]!.pooling = try pooling.restoreState(file)
     }
     resumingFrom = savedAt
     lastWallTime = savedAt
     return max(0, wallClock() - savedAt)
   }
 
-  /// One rolling embedding per horizon: the adapter's output for all of them
-  /// when trained weights are loaded, else the multi-horizon pools.
-  private mutating func temporalStep(_ embedding: [Float], time: Double) -> [[Float]] {
+  /// One rolling embedding per horizon for `view`: the adapter's output for
+  /// all of them when trained weights are loaded, else the multi-horizon pools.
+  private mutating func temporalStep(_ view: CameraView, _ embedding: [Float], time: Double) -> [[Float]] {
     let now = wallClock()
-    if let savedAt = resumingFrom {
+    if view == .whole, let savedAt = resumingFrom {
       // This run's stream clock starts anywhere: place the restored state's
       // last frame the wall-clock gap before this one.
       let gap = max(0, now - savedAt)
-      adapterState?.lastTime = time - gap
-      if poolingState.previous != nil { poolingState.lastTime = time - gap }
+      temporal[.whole]!.adapter?.lastTime = time - gap
+      if temporal[.whole]!.pooling.previous != nil { temporal[.whole]!.pooling.lastTime = time - gap }
       resumingFrom = nil
     }
     lastWallTime = now
-    if var adapter, var state = adapterState {
+    if temporal[view] == nil { temporal[view] = Temporal(adapter: adapter?.makeState(), pooling: pooling.makeState()) }
+    if var adapter {
       var output = [Float](repeating: 0, count: embedding.count)
-      adapter.step(embedding, time: time, state: &state, into: &output)
+      adapter.step(embedding, time: time, state: &temporal[view]!.adapter!, into: &output)
       self.adapter = adapter
-      adapterState = state
       return [output]
     }
-    pooling.step(embedding, time: time, state: &poolingState)
-    return poolingState.pooled
+    pooling.step(embedding, time: time, state: &temporal[view]!.pooling)
+    return temporal[view]!.pooling.pooled
   }
 
   private func convert(
@@ -139,6 +153,7 @@ public struct CameraState: Sendable {
         topScore: episode.topScore, threshold: rule.threshold, startTime: episode.startTime, endTime: episode.endTime,
         frameTime: time, snapshot: nil, model: engine.modelName, decodedAt: decodedAt)
       event.beforeTime = episode.beforeTime
+      event.region = episode.snapshot.view.regionName
       return PendingEvent(event: event, snapshot: episode.snapshot)
     }
   }

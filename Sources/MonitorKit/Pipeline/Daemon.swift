@@ -129,7 +129,7 @@ public final class Daemon: @unchecked Sendable {
       metrics: metrics, log: log)
     let rules = self.rules
     let publisher = self.publisher
-    let cameraNames = pipelines.map(\.id.name)
+    let cameras = pipelines.map(\.settings)
     let examples = engine.examples
     let directory = configuration.rulesDirectory
     let falseAlarms = FalseAlarms(stateDirectory: configuration.stateDirectory)
@@ -143,7 +143,10 @@ public final class Daemon: @unchecked Sendable {
       }
       examples.prepare(for: contents.rules)  // here, on the watcher's thread: never on the inference thread
       // Entities first: a new rule's retained OFF must precede its first ON.
-      Self.publishEntities(cameras: cameraNames, rules: contents.rules, switches: switches, publisher: publisher)
+      Self.publishEntities(cameras: cameras, rules: contents.rules, switches: switches, publisher: publisher)
+      for problem in Preflight.missingRegions(cameras: cameras, rules: contents.rules, file: "the configuration") {
+        log(problem)
+      }
       rules.set(contents.rules)
       log(
         "rules reloaded: \(contents.rules.count) rule(s)"
@@ -170,11 +173,12 @@ public final class Daemon: @unchecked Sendable {
   }
 
   /// Camera × rule pairs that exist (for Home Assistant entities and retained states).
-  static func entities(cameras: [String], rules: [Rule]) -> Set<MQTTPublisher.Entity> {
+  static func entities(cameras: [Configuration.Camera], rules: [Rule]) -> Set<MQTTPublisher.Entity> {
     var entities: Set<MQTTPublisher.Entity> = []
     for camera in cameras {
-      for rule in rules where rule.applies(to: camera) {
-        entities.insert(.init(camera: camera, rule: rule.id, label: rule.text[0]))
+      let regions = Set(camera.regions.map(\.name))
+      for rule in rules where !rule.views(onCamera: camera.name, regions: regions).isEmpty {
+        entities.insert(.init(camera: camera.name, rule: rule.id, label: rule.text[0]))
       }
     }
     return entities
@@ -225,7 +229,7 @@ public final class Daemon: @unchecked Sendable {
 
   /// The entities of these rules with their switches; switches of pairs that are gone are forgotten.
   private static func publishEntities(
-    cameras: [String], rules: [Rule], switches: RuleSwitches, publisher: MQTTPublisher?
+    cameras: [Configuration.Camera], rules: [Rule], switches: RuleSwitches, publisher: MQTTPublisher?
   ) {
     let entities = Self.entities(cameras: cameras, rules: rules)
     let off = switches.keep(only: Set(entities.map(\.pair)))
@@ -243,9 +247,16 @@ public final class Daemon: @unchecked Sendable {
       log("rules directory \(configuration.rulesDirectory) is missing or unreadable; no rules until it is")
     } else {
       Self.publishEntities(
-        cameras: pipelines.map(\.id.name), rules: contents.rules, switches: switches, publisher: publisher)
+        cameras: pipelines.map(\.settings), rules: contents.rules, switches: switches, publisher: publisher)
     }
     rules.set(contents.rules)
+    for problem in Preflight.missingRegions(
+      cameras: pipelines.map(\.settings), rules: contents.rules, file: "the configuration")
+    {
+      log(problem)
+    }
+    // Before the first frame is read, so the regions the rules watch are cut from it.
+    for pipeline in pipelines { pipeline.use(rules: switches.active(contents.rules, camera: pipeline.id.name)) }
     log("rules: \(contents.rules.count) loaded from \(configuration.rulesDirectory)")
     for problem in contents.problems { log("rule skipped: \(problem)") }
     if pipelines.isEmpty { log("no enabled cameras in the configuration") }

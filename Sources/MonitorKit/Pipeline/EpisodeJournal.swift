@@ -29,6 +29,7 @@ public final class EpisodeJournal: @unchecked Sendable {
     var model: String
     /// Absent in records of older versions.
     var beforeTime: Double?
+    var region: String?
   }
 
   public let directory: String
@@ -45,7 +46,7 @@ public final class EpisodeJournal: @unchecked Sendable {
     let record = Record(
       id: event.id, camera: event.camera, rule: event.rule, label: event.label, threshold: event.threshold,
       startTime: event.startTime, topScore: event.topScore, frameTime: event.frameTime, model: event.model,
-      beforeTime: event.beforeTime)
+      beforeTime: event.beforeTime, region: event.region)
     do {
       try DurableFile.write(JSONEncoder().encode(record), to: path(event.id))
     } catch {
@@ -81,6 +82,7 @@ public final class EpisodeJournal: @unchecked Sendable {
         endTime: record.frameTime, frameTime: record.frameTime, snapshot: nil, model: record.model)
       event.reason = .restart
       event.beforeTime = record.beforeTime
+      event.region = record.region
       events.append(event)
     }
     return events.sorted { $0.startTime < $1.startTime }

@@ -9,11 +9,12 @@ public final class FrameQueue: @unchecked Sendable {
   public struct Item: Sendable {
     public var camera: CameraID
     public var frame: Frame
-    /// The motion gate found nothing changed: the worker steps the camera's
-    /// temporal model and rules with its last embedding instead of embedding it.
-    public var still: Bool
+    /// The views (whole frame, regions) the motion gates found unchanged:
+    /// the worker steps their temporal models and rules with their last
+    /// embeddings instead of embedding them again.
+    public var still: Set<CameraView>
 
-    public init(camera: CameraID, frame: Frame, still: Bool = false) {
+    public init(camera: CameraID, frame: Frame, still: Set<CameraView> = []) {
       self.camera = camera
       self.frame = frame
       self.still = still

@@ -61,16 +61,23 @@ final class InferenceWorker: @unchecked Sendable {
     while let batch = queue.popBatch(maximum: min(8, max(1, pipelines.count))) {
       heartbeat.withLock { $0 = Date() }
       if batch.isEmpty { continue }
-      // Still frames reuse their camera's last embedding; only the others go through CLIP.
-      let reused = batch.map { $0.still ? pipelines[$0.camera.index].lastEmbedding : nil }
-      var fresh = engine.embed(zip(batch, reused).filter { $1 == nil }.map(\.0.frame)).makeIterator()
       let current = rules.get()
-      for (item, last) in zip(batch, reused) {
-        guard let embedding = last ?? fresh.next() else { continue }
+      // Per frame, the pictures of its views in use (whole frame, regions);
+      // still ones reuse their last embedding, the others go through CLIP in one batch.
+      let needs = batch.map { item in
+        let pipeline = pipelines[item.camera.index]
+        pipeline.use(rules: switches.active(current, camera: item.camera.name))
+        return pipeline.pictures(of: item.frame, still: item.still)
+      }
+      var fresh = engine.embed(pictures: needs.flatMap { $0.embed.map(\.picture) }).makeIterator()
+      for (item, need) in zip(batch, needs) {
+        var embeddings = need.reuse
+        for (view, _) in need.embed { embeddings[view] = fresh.next() }
+        let still = need.embed.isEmpty
         let (events, _) = pipelines[item.camera.index].step(
-          frame: item.frame, embedding: embedding, still: last != nil,
+          frame: item.frame, embeddings: embeddings, still: still,
           rules: switches.active(current, camera: item.camera.name), engine: engine)
-        metrics.scored(camera: item.camera, still: last != nil, decodedAt: item.frame.decodedAt)
+        metrics.scored(camera: item.camera, still: still, decodedAt: item.frame.decodedAt)
         delivery.enqueue(events)
       }
       for problem in engine.takeProblems() { log(problem) }

@@ -17,6 +17,8 @@ public struct Replay: Sendable {
     public var scores: [Double]
     /// Smoothed score of each rule's `before`, in `rules` order (nil: a plain rule).
     public var before: [Double?] = []
+    /// Rules that watch regions: the region each rule's score is of (its best), in `rules` order.
+    public var regions: [String?] = []
     /// SigLIP models only: their own sigmoid probability of each rule's text
     /// for this frame's image embedding (`Engine.sigmoidProbability`), unsmoothed.
     public var sigmoid: [Double]?
@@ -36,6 +38,8 @@ public struct Replay: Sendable {
   public var fps: Double?
   public var motionGate = false
   public var camera = "replay"
+  /// The replayed camera's regions (`[[cameras.regions]]`), for rules that watch them.
+  public var regions: [Configuration.Camera.Region] = []
   /// Live sources (RTSP, v4l2): stop after this many seconds (required for them).
   public var seconds: Double?
   /// Where each episode's best frame is written as `<episode id>.jpg`, as the
@@ -53,6 +57,7 @@ public struct Replay: Sendable {
     var settings = Configuration.Camera(name: camera, url: url)
     settings.fps = fps
     settings.motion = motionGate
+    settings.regions = regions
     let pipeline = try CameraPipeline(
       id: CameraID(index: 0, name: camera), settings: settings, engine: engine, realtime: false,
       snapshots: snapshots != nil, stallTimeout: 30, log: log)
@@ -65,20 +70,28 @@ public struct Replay: Sendable {
     }
     var result = Result(rules: rules, steps: [], events: [], frames: 0)
     var best: [String: BestFrame] = [:]
+    // Before the first frame, so the regions the rules watch are cut from it.
+    pipeline.use(rules: rules)
     while let (frame, still) = try pipeline.nextFrame() {
       progress(frame.pts)
-      // As the daemon: a still frame steps with the last embedding.
-      let reused = still ? pipeline.lastEmbedding : nil
-      let embedding = reused ?? engine.embed([frame])[0]
+      // As the daemon: still views step with their last embedding.
+      let need = pipeline.pictures(of: frame, still: still)
+      var embeddings = need.reuse
+      for (view, embedding) in zip(need.embed.map(\.view), engine.embed(pictures: need.embed.map(\.picture))) {
+        embeddings[view] = embedding
+      }
       let (events, scores) = pipeline.step(
-        frame: frame, embedding: embedding, still: reused != nil, rules: rules, engine: engine)
+        frame: frame, embeddings: embeddings, still: need.embed.isEmpty, rules: rules, engine: engine)
       result.events += events.map(\.event)
       for event in events { if let frame = event.snapshot { best[event.event.id] = frame } }
       let ruleScores = rules.map { rule in scores.first { $0.rule == rule.id } }
       var step = Step(
-        time: frame.pts, scores: ruleScores.map { $0?.smoothed ?? 0 }, before: ruleScores.map { $0?.before })
+        time: frame.pts, scores: ruleScores.map { $0?.smoothed ?? 0 }, before: ruleScores.map { $0?.before },
+        regions: ruleScores.map { $0?.region })
       if engine.clip.logitBias != nil {
-        step.sigmoid = rules.map { engine.sigmoidProbability(embedding, rule: $0) ?? 0 }
+        step.sigmoid = rules.map { rule in
+          embeddings[rule.views.first!].flatMap { engine.sigmoidProbability($0, rule: rule) } ?? 0
+        }
       }
       result.steps.append(step)
     }

@@ -121,7 +121,8 @@ struct TransitionEval: ParsableCommand {
     var present = 0.0
     for (embedding, time) in zip(embeddings, times) {
       pooling.step(embedding, time: time, state: &state)
-      let step = tracks.observe(rolling: state.pooled, time: time, snapshot: 0, rules: [rule], scorer: { _ in scorer })
+      let step = tracks.observe(
+        rolling: [.whole: state.pooled], time: time, snapshot: { _ in 0 }, rules: [rule], scorer: { _ in scorer })
       guard let score = step.scores.first, let before = score.before else { continue }
       present = score.smoothed
       history.append((time, before))

@@ -128,7 +128,8 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
   /// all the same (see `Outbox.append`), and the failure is logged once per outage.
   public func deliver(_ event: AlertEvent) {
     let topics = settings.topics
-    let kind: OutboxPolicy.Kind = event.kind == .new ? .new : event.kind == .end ? .end : .update
+    // An ended episode's clip update is its last word: kept like an `end`, never dropped as stale.
+    let kind: OutboxPolicy.Kind = event.kind == .new ? .new : event.hasEnded ? .end : .update
     let appended = outbox.append(topic: topics.events, payload: Payloads.event(event), kind: kind)
     reportDisk(appended.failure, event: event.id)
     session.withLock {
@@ -140,7 +141,7 @@ public final class MQTTPublisher: AlertSink, @unchecked Sendable {
     }
     sendOrder.withLock { publish(appended.message) }
     let stateTopic = topics.state(camera: event.camera, rule: event.rule)
-    retain(stateTopic, Data((event.kind == .end ? "OFF" : "ON").utf8))
+    retain(stateTopic, Data((event.hasEnded ? "OFF" : "ON").utf8))
     if let snapshot = event.snapshot {
       retain(topics.snapshot(camera: event.camera, rule: event.rule), Data(snapshot))
       retain(topics.cameraSnapshot(camera: event.camera), Data(snapshot))

@@ -14,6 +14,11 @@ public enum Payloads {
     if let reason = event.reason { object["reason"] = reason.rawValue }
     if let beforeTime = event.beforeTime { object["before_time"] = beforeTime }
     if let region = event.region { object["region"] = region }
+    if let clip = event.clip {
+      object["has_clip"] = true
+      object["clip_start_time"] = clip.startTime
+      object["clip_end_time"] = clip.endTime
+    }
     return json(object)
   }
 

@@ -107,6 +107,39 @@ public struct Configuration: Sendable, Equatable {
     }
   }
 
+  /// `[clips]`: a video clip around each episode in `state_dir/clips`, remuxed from the camera's own packets.
+  public struct Clips: Sendable, Equatable {
+    public var enabled = true
+    /// Seconds before the episode's start, and after its end, the clip covers.
+    public var preRoll = 5.0
+    public var postRoll = 5.0
+    /// Every camera's clips together stay under this; the oldest go first.
+    public var maxMegabytes = 2_048
+    /// Per camera: the compressed packets kept for the pre-roll (and the time a rule takes to decide).
+    public var ringMegabytes = 16
+
+    public static let keys = ["enabled", "pre_roll", "post_roll", "max_megabytes", "ring_megabytes"]
+
+    init() {}
+
+    init(_ table: TOMLTable, file: String) throws(ConfigError) {
+      try table.requireKnownKeys(Self.keys, file: file)
+      enabled = try table.boolean("enabled", file: file) ?? enabled
+      preRoll = try table.number("pre_roll", file: file) ?? preRoll
+      postRoll = try table.number("post_roll", file: file) ?? postRoll
+      maxMegabytes =
+        try table.integer("max_megabytes", in: 1...1_048_576, named: "clips max_megabytes", file: file) ?? maxMegabytes
+      ringMegabytes =
+        try table.integer("ring_megabytes", in: 1...1_024, named: "clips ring_megabytes", file: file) ?? ringMegabytes
+      for (key, value, limit) in [("pre_roll", preRoll, 60.0), ("post_roll", postRoll, 600.0)]
+      where !(value >= 0 && value <= limit) {
+        throw ConfigError(
+          file: file, line: table[key]?.line ?? table.line, "clips \(key) must be 0…\(Int(limit)) seconds, got \(value)"
+        )
+      }
+    }
+  }
+
   /// Node name in MQTT topics (default: the host name).
   public var node: String
   public var rulesDirectory = "/etc/monitor/rules.d"
@@ -121,10 +154,13 @@ public struct Configuration: Sendable, Equatable {
   public var precision: ModelPrecision = .auto
   public var mqtt = MQTT()
   public var history = History()
+  public var clips = Clips()
   public var http = HTTP()
   public var cameras: [Camera] = []
 
-  public static let keys = ["node", "rules_dir", "state_dir", "threads", "model", "mqtt", "history", "http", "cameras"]
+  public static let keys = [
+    "node", "rules_dir", "state_dir", "threads", "model", "mqtt", "history", "http", "clips", "cameras",
+  ]
   public static let modelKeys = ["clip", "temporal", "precision"]
 
   /// `[model] precision`: `auto` picks int8 where the CPU runs it well and a
@@ -194,6 +230,7 @@ public struct Configuration: Sendable, Equatable {
     if let section = try Self.section("mqtt", in: table, file: file) { mqtt = try MQTT(section, file: file) }
     if let section = try Self.section("history", in: table, file: file) { history = try History(section, file: file) }
     if let section = try Self.section("http", in: table, file: file) { http = try HTTP(section, file: file) }
+    if let section = try Self.section("clips", in: table, file: file) { clips = try Clips(section, file: file) }
     if let entry = table["cameras"] {
       guard case .tables(let list) = entry.value else {
         throw ConfigError(file: file, line: entry.line, "cameras must be [[cameras]] tables")

@@ -42,6 +42,22 @@ public struct AlertEvent: Sendable, Equatable {
   public var beforeTime: Double?
   /// Rules that watch regions: the region the episode's best frame so far matched in; nil: the whole frame.
   public var region: String?
+  /// Only on the `update` sent once an ended episode's clip is written: the clip.
+  public var clip: Clip?
+
+  /// A clip of an episode: a file in the daemon's clips directory and the
+  /// stream times its first and last frame were taken at.
+  public struct Clip: Sendable, Equatable {
+    public var file: String
+    public var startTime: Double
+    public var endTime: Double
+
+    public init(file: String, startTime: Double, endTime: Double) {
+      self.file = file
+      self.startTime = startTime
+      self.endTime = endTime
+    }
+  }
 
   public init(
     kind: Kind, id: String, camera: String, rule: String, label: String, score: Double, topScore: Double,
@@ -65,6 +81,9 @@ public struct AlertEvent: Sendable, Equatable {
   }
 
   public var hasSnapshot: Bool { snapshot != nil }
+
+  /// The episode is over: its `end`, or the `update` that follows it with its clip.
+  public var hasEnded: Bool { kind == .end || endTime != nil }
 
   /// One log line: `new person-falls on hallway: score 0.82 (top 0.82, threshold 0.6) at 12.5 s [id]`.
   public var summary: String {

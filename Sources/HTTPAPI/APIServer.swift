@@ -30,16 +30,20 @@ public struct APIServer: Service {
 
   let settings: Settings
   let routes: APIRoutes
+  let clipsDirectory: String?
   let log: @Sendable (String) -> Void
   /// Called with the bound port once the server listens (tests bind port 0).
   let onListening: @Sendable (Int) -> Void
 
   /// `historyDirectory`: the daemon's event history (read-only here); nil when `[history]` is off.
+  /// `clipsDirectory`: where episode clips are written; nil when `[clips]` is off.
   public init(
     settings: Settings, backend: any APIBackend, metrics: MetricsRegistry, historyDirectory: String?,
-    log: @escaping @Sendable (String) -> Void, onListening: @escaping @Sendable (Int) -> Void = { _ in }
+    clipsDirectory: String? = nil, log: @escaping @Sendable (String) -> Void,
+    onListening: @escaping @Sendable (Int) -> Void = { _ in }
   ) {
     self.settings = settings
+    self.clipsDirectory = clipsDirectory
     self.routes = APIRoutes(backend: backend, metrics: metrics, history: historyDirectory.map(HistoryReader.init))
     self.log = log
     self.onListening = onListening
@@ -49,6 +53,10 @@ public struct APIServer: Service {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: NoRequestBody())
     if let token = settings.token { router.add(middleware: BearerAuthentication(token: token)) }
+    if let clipsDirectory {
+      // Hummingbird's file middleware: HEAD, Range (206 with Content-Range), If-None-Match, video/mp4.
+      router.add(middleware: FileMiddleware(clipsDirectory, urlBasePath: "/api/clips", searchForIndexHtml: false))
+    }
     routes.register(on: router)
     var server = HTTP1Channel.Configuration(idleTimeout: TimeAmount(settings.idleTimeout))
     // Headers an API client needs fit in a few hundred bytes; 16 KB refuses floods early.

@@ -101,21 +101,22 @@ public final class EventHistory: Sendable {
   /// older than the history) creates the row with what it knows.
   /// `snapshot`: the best frame's file, relative to `directory`, when this event wrote one.
   public func record(_ event: AlertEvent, snapshot: (path: String, bytes: Int)?, at now: Double) throws(HistoryError) {
-    let ended = event.kind == .end
+    let ended = event.hasEnded
     let arguments: StatementArguments = [
       event.id, event.camera, event.rule, event.label, event.model, ended ? "ended" : "open", now,
       ended ? now : nil, event.startTime, event.endTime, event.score, event.topScore, event.threshold,
-      event.beforeTime, event.reason?.rawValue, snapshot?.path, snapshot?.bytes ?? 0, event.region,
+      event.beforeTime, event.reason?.rawValue, snapshot?.path, snapshot?.bytes ?? 0, event.region, event.clip?.file,
     ]
     do {
       try pool.write { db in
         try db.execute(
           sql: """
             INSERT INTO episode (id, camera, rule, label, model, state, started_at, ended_at, start_time, end_time,
-              score, top_score, threshold, before_time, end_reason, snapshot_path, snapshot_bytes, region)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              score, top_score, threshold, before_time, end_reason, snapshot_path, snapshot_bytes, region, clip_path)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT(id) DO UPDATE SET
-              state = excluded.state, ended_at = excluded.ended_at, end_time = excluded.end_time,
+              state = excluded.state, ended_at = coalesce(episode.ended_at, excluded.ended_at),
+              end_time = excluded.end_time, clip_path = coalesce(excluded.clip_path, clip_path),
               score = excluded.score, top_score = max(top_score, excluded.top_score),
               before_time = coalesce(excluded.before_time, before_time), end_reason = excluded.end_reason,
               region = coalesce(excluded.region, region),

@@ -28,7 +28,8 @@ public struct StoredEvent: Sendable, Equatable {
   /// The best frame's JPEG, relative to the history's directory; nil without one.
   public var snapshotPath: String?
   public var snapshotBytes: Int
-  /// Schema 2: a recorded clip of the episode, and what an operator said of it (later work fills them).
+  /// Schema 2: the episode's clip (a file name in the daemon's clips
+  /// directory, `GET /api/clips/<name>`), and what an operator said of it.
   public var clipPath: String?
   public var feedback: String?
   /// Schema 3: the camera region the episode matched in (rules that watch regions); nil: the whole frame.

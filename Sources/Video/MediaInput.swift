@@ -23,6 +23,10 @@ final class MediaInput {
   private var packet: UnsafeMutablePointer<AVPacket>?
   private var picture: UnsafeMutablePointer<AVFrame>?
   private let streamIndex: Int32
+  /// The video stream (its codec parameters and time base: what a clip copies).
+  let stream: UnsafeMutablePointer<AVStream>
+  /// Told every packet of the video stream before it is decoded (the clip recorder's ring).
+  var onPacket: ((UnsafePointer<AVPacket>) -> Void)?
   private let spec: SourceSpec
   /// Seconds per PTS tick of the video stream.
   private let timeBase: Double
@@ -95,6 +99,7 @@ final class MediaInput {
       format.pointee.streams[i]!.pointee.discard = AVDISCARD_ALL
     }
     let stream = format.pointee.streams[Int(index)]!
+    self.stream = stream
     timeBase = av_q2d(stream.pointee.time_base)
 
     codec = avcodec_alloc_context3(decoder)
@@ -189,6 +194,7 @@ final class MediaInput {
       lastPacketWait = lastPacketAt! - readStarted
       defer { av_packet_unref(packet) }
       if packet.pointee.stream_index != streamIndex { continue }
+      onPacket?(packet)
       let sent = avcodec_send_packet(codec, packet)
       if sent < 0 && sent != cffmpeg_averror(EAGAIN) { damaged += 1 }
     }

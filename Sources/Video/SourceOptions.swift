@@ -33,6 +33,8 @@ public struct SourceOptions: Sendable {
   /// Files only: deliver frames at the pace of their timestamps, as a camera
   /// would (the daemon treats a file camera as live); off for replay and tests.
   public var realtime: Bool = false
+  /// Keeps the stream's compressed packets for clips around episodes; nil: no clips.
+  public var clips: ClipRecorder?
   /// Reconnect timing for live sources.
   public var backoff: ReconnectBackoff.Policy = .init()
 

@@ -93,6 +93,7 @@ public final class VideoSource: FrameSource, @unchecked Sendable {
       lastFrameWall = now
       backoff.frameReceived(at: now)
       let pts = timeline.map(raw: rawPTS, minStep: input.nominalFrameInterval)
+      options.clips?.timeline(offset: pts - rawPTS)
       counters.withLock { $0.decoded += 1 }
       guard sampler.accept(pts: pts) else { continue }
       if options.realtime && !spec.isLive { pace(pts) }
@@ -133,6 +134,10 @@ public final class VideoSource: FrameSource, @unchecked Sendable {
       let opened = try MediaInput(
         request: request, spec: spec, interrupt: interrupt, decoderThreads: options.decoderThreads)
       input = opened
+      if let clips = options.clips {
+        clips.opened(stream: opened.stream)
+        opened.onPacket = { clips.packet($0) }
+      }
       reportedDamage = 0
       backoff.connected(at: MonotonicClock.now())
       // Outage time counts: the temporal model decays by real seconds.

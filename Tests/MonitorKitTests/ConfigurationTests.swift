@@ -78,7 +78,7 @@ import Testing
   @Test(arguments: [
     (
       "trheads = 2",
-      "m.toml:1: unknown key 'trheads' (did you mean 'threads'?); valid keys: node, rules_dir, state_dir, threads, model, mqtt, history, http, cameras"
+      "m.toml:1: unknown key 'trheads' (did you mean 'threads'?); valid keys: node, rules_dir, state_dir, threads, model, mqtt, history, http, clips, cameras"
     ),
     ("threads = 0", "m.toml:1: threads must be 1…64, got 0"),
     ("node = \"Edge 1\"", "m.toml:1: node 'Edge 1' must be a–z, 0–9, '-' or '_' (it names MQTT topics)"),
@@ -89,6 +89,13 @@ import Testing
       "m.toml:2: precision \"bf16\" is not available in this build (it needs AVX-512 BF16 kernels); use auto, fp32 or int8"
     ),
     ("[mqtt]\nport = 70000", "m.toml:2: mqtt port must be 1…65535, got 70000"),
+    ("[clips]\npre_roll = -1", "m.toml:2: clips pre_roll must be 0…60 seconds, got -1.0"),
+    ("[clips]\npost_roll = 601", "m.toml:2: clips post_roll must be 0…600 seconds, got 601.0"),
+    ("[clips]\nring_megabytes = 0", "m.toml:2: clips ring_megabytes must be 1…1024, got 0"),
+    (
+      "[clips]\npreroll = 3",
+      "m.toml:2: unknown key 'preroll' (did you mean 'pre_roll'?); valid keys: enabled, pre_roll, post_roll, max_megabytes, ring_megabytes"
+    ),
     ("[mqtt]\nqos = 3", "m.toml:2: mqtt qos must be 0…2, got 3"),
     ("[mqtt]\npassword_file = \"/p\"", "m.toml:2: mqtt password_file needs a username"),
     ("[mqtt]\ntls_ca = \"/ca\"\ntls_cert = \"/c\"", "m.toml:3: mqtt tls_cert and tls_key must be given together"),

@@ -57,6 +57,7 @@ extension APIServer {
       settings: .init(host: http.host, port: http.port, token: token),
       backend: DaemonAPIBackend(
         daemon: daemon, version: version), metrics: metrics,
-      historyDirectory: daemon.configuration.history.enabled ? daemon.configuration.historyDirectory : nil, log: log)
+      historyDirectory: daemon.configuration.history.enabled ? daemon.configuration.historyDirectory : nil,
+      clipsDirectory: Daemon.clipSettings(daemon.configuration)?.directory, log: log)
   }
 }

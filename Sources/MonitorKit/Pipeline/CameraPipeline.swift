@@ -35,10 +35,17 @@ public final class CameraPipeline: @unchecked Sendable {
   // Any thread.
   private let counters = Mutex((embedded: 0, still: 0, latency: LatencySamples()))
 
+  /// Clips around episodes (the daemon with `[clips]` on; replay keeps none).
+  private let clipRecorder: ClipRecorder?
+  private let episodeClips: EpisodeClips?
+
   /// `realtime`: pace a file camera to its timestamps (the daemon); replay reads as fast as it can.
   /// `snapshots`: frames carry the camera's view for alert snapshots (the daemon; replay shows none).
+  /// `clips`: keep the stream's packets and write a clip around each
+  /// episode; `onClip` gets the `update` that names it (on any thread).
   public init(
     id: CameraID, settings: Configuration.Camera, engine: Engine, realtime: Bool, snapshots: Bool = false,
+    clips: ClipRecorder.Settings? = nil, onClip: @escaping @Sendable (AlertEvent) -> Void = { _ in },
     stallTimeout: Double? = nil, log: @escaping @Sendable (String) -> Void
   ) throws(VideoError) {
     self.id = id
@@ -55,6 +62,14 @@ public final class CameraPipeline: @unchecked Sendable {
     options.rtspTransport = settings.transport
     options.loop = settings.loop
     options.realtime = realtime
+    if let clips {
+      let paired = EpisodeClips(deliver: onClip)
+      episodeClips = paired
+      clipRecorder = ClipRecorder(settings: clips, camera: id.name, onClip: { paired.finished($0) }, log: log)
+      options.clips = clipRecorder
+    } else {
+      (episodeClips, clipRecorder) = (nil, nil)
+    }
     if let stallTimeout { options.stallTimeout = stallTimeout }
     source = try VideoSource(url: settings.url, options: options) { log("camera \(id): \($0)") }
     var gateSettings = MotionGate.Settings()
@@ -97,6 +112,7 @@ public final class CameraPipeline: @unchecked Sendable {
   /// ends. A source that throws is reported and restarted with backoff
   /// (1 s doubling to 30 s), so one broken camera never stops for good.
   public func read(into queue: FrameQueue) {
+    defer { clipRecorder?.close() }  // clips in progress end where the stream did
     while !stopped.withLock({ $0 }) {
       do {
         while let (frame, still) = try nextFrame() {
@@ -175,7 +191,8 @@ public final class CameraPipeline: @unchecked Sendable {
   ) -> (events: [PendingEvent], scores: [CameraState.Score]) {
     lastTime = frame.pts
     lastEmbeddings = embeddings
-    let result = state.process(frame: frame, embeddings: embeddings, rules: rules, engine: engine)
+    var result = state.process(frame: frame, embeddings: embeddings, rules: rules, engine: engine)
+    result.events += askForClips(result.events)
     counters.withLock {
       if still { $0.still += 1 } else { $0.embedded += 1 }
       $0.latency.add(since: frame.decodedAt)
@@ -186,7 +203,26 @@ public final class CameraPipeline: @unchecked Sendable {
   /// Ends every open episode (stop, end of a replayed file) at `time`
   /// (default: the last frame this pipeline stepped).
   public func finish(time: Double? = nil, engine: Engine) -> [PendingEvent] {
-    state.finish(time: time ?? lastTime, engine: engine)
+    let events = state.finish(time: time ?? lastTime, engine: engine)
+    return events + askForClips(events)
+  }
+
+  /// A `new` starts its episode's clip (from the pre-roll before its start);
+  /// an `end` sets where the clip stops. Returns the clip `update`s of ended
+  /// episodes whose clips are already written (cut short), to follow their `end`.
+  private func askForClips(_ events: [PendingEvent]) -> [PendingEvent] {
+    guard let clipRecorder, let episodeClips else { return [] }
+    var updates: [PendingEvent] = []
+    for event in events.map(\.event) {
+      switch event.kind {
+      case .new: clipRecorder.begin(id: event.id, at: event.startTime)
+      case .end:
+        clipRecorder.end(id: event.id, at: event.endTime ?? event.frameTime)
+        if let update = episodeClips.ended(event) { updates.append(PendingEvent(event: update, snapshot: nil)) }
+      case .update: break
+      }
+    }
+    return updates
   }
 
   /// The temporal state to save (inference thread: a copy, no I/O); nil before the first frame.

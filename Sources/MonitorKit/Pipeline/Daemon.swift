@@ -105,18 +105,22 @@ public final class Daemon: @unchecked Sendable {
       log("state_dir \(configuration.stateDirectory): \(error); temporal states will not survive a restart")
     }
     history = Self.openHistory(configuration, log: log)
-    delivery = EventDelivery(
+    let delivery = EventDelivery(
       // MQTT first: its outbox record is fsync'd before the log line and the
       // events file see the event, so a line there means a stored event.
       sinks: (publisher.map { [$0] } ?? []) + sinks + (history.map { [$0] } ?? [])
         + [EpisodeMetricsSink(metrics: metrics)],
       journal: journal, states: states, log: log)
+    self.delivery = delivery
+    let clipSettings = Self.clipSettings(configuration)
     var pipelines: [CameraPipeline] = []
     for camera in configuration.cameras where camera.enabled {
       do {
         let id = CameraID(index: pipelines.count, name: camera.name)
         pipelines.append(
-          try CameraPipeline(id: id, settings: camera, engine: engine, realtime: true, snapshots: true, log: log))
+          try CameraPipeline(
+            id: id, settings: camera, engine: engine, realtime: true, snapshots: true, clips: clipSettings,
+            onClip: { [delivery] in delivery.enqueue([PendingEvent(event: $0, snapshot: nil)]) }, log: log))
       } catch {
         log("camera \(camera.name): \(error)")  // validated at config load; kept for safety
       }
@@ -170,6 +174,17 @@ public final class Daemon: @unchecked Sendable {
       log("event history off: \(error)")
       return nil
     }
+  }
+
+  /// `[clips]` as the recorders take it; nil when off.
+  static func clipSettings(_ configuration: Configuration) -> ClipRecorder.Settings? {
+    guard configuration.clips.enabled else { return nil }
+    var settings = ClipRecorder.Settings(directory: configuration.stateDirectory + "/clips")
+    settings.preRoll = configuration.clips.preRoll
+    settings.postRoll = configuration.clips.postRoll
+    settings.maxBytes = configuration.clips.maxMegabytes << 20
+    settings.ringBytes = configuration.clips.ringMegabytes << 20
+    return settings
   }
 
   /// Camera × rule pairs that exist (for Home Assistant entities and retained states).

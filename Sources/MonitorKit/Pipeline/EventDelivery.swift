@@ -101,7 +101,7 @@ public final class EventDelivery: @unchecked Sendable {
             log("event \(event.id): snapshot not encoded: \(error)")
           }
         }
-        if event.kind != .end { journal?.opened(event) }  // before any sink: see EpisodeJournal
+        if !event.hasEnded { journal?.opened(event) }  // before any sink: see EpisodeJournal
         for sink in sinks { sink.deliver(event) }
         if event.kind == .end { journal?.closed(event) }
       }

@@ -1,0 +1,52 @@
+import Core
+import Foundation
+import Synchronization
+import TestSupport
+import Testing
+
+@testable import Video
+
+/// The clip recorder on a real H.264 file read by a `VideoSource`: clips are
+/// asked for as the daemon asks (begin at an episode's start, end at its
+/// end), and the clips directory stays under its bound, oldest first.
+@Suite struct ClipRecorderTests {
+  @Test func clipsAreBoundedOldestFirstButTheNewestStays() throws {
+    let directory = try Repository.temporaryDirectory("clip-recorder")
+    let video = directory.appendingPathComponent("pattern.mp4").path
+    try ChildProcess.run(
+      "/usr/bin/ffmpeg",
+      [
+        "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10:duration=30",
+        "-c:v", "libx264", "-g", "10", "-pix_fmt", "yuv420p", video,
+      ])
+    var settings = ClipRecorder.Settings(directory: directory.appendingPathComponent("clips").path)
+    settings.preRoll = 1
+    settings.postRoll = 1
+    settings.maxBytes = 1  // every clip is over it: only the newest may stay
+    let finished = Mutex<[ClipRecorder.Clip]>([])
+    let recorder = ClipRecorder(
+      settings: settings, camera: "test", onClip: { clip in finished.withLock { $0.append(clip) } }, log: { _ in })
+    var options = SourceOptions()
+    options.geometry = .clip(32)
+    options.sampleRate = 10
+    options.clips = recorder
+    let source = try VideoSource(url: video, options: options)
+    let episodes = [(5.0, 8.0), (12.0, 14.0), (20.0, 23.0)]
+    let ids = (0..<3).map { String(format: "0000000%d-0000-4000-8000-000000000000", $0) }
+    while let frame = try source.nextFrame() {
+      for (index, (start, end)) in episodes.enumerated() {
+        if abs(frame.pts - start) < 0.05 { recorder.begin(id: ids[index], at: start) }
+        if abs(frame.pts - end) < 0.05 { recorder.end(id: ids[index], at: end) }
+      }
+    }
+    recorder.close()
+    let clips = finished.withLock { $0 }
+    #expect(clips.map(\.id) == ids)
+    for (clip, (start, end)) in zip(clips, episodes) {
+      // Keyframes every second: the clip starts on the one at start − 1 s and ends past end + 1 s.
+      #expect(abs(clip.startTime - (start - 1)) < 0.05 && clip.endTime >= end + 1, "\(clip)")
+    }
+    let kept = try FileManager.default.contentsOfDirectory(atPath: settings.directory)
+    #expect(kept == ["\(ids[2]).mp4"])
+  }
+}

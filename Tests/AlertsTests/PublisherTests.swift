@@ -65,6 +65,35 @@ import Testing
     #expect(waitUntil(timeout: 5) { Self.lines(subscriber).contains("monitor/edge/available offline") })
   }
 
+  /// The update naming an ended episode's clip follows its `end` on the
+  /// events topic and leaves the binary sensor OFF.
+  @Test func aClipUpdateAfterTheEndKeepsTheStateOff() throws {
+    let broker = try MosquittoBroker()
+    let subscriber = try broker.subscribe(["monitor/#"])
+    let publisher = try Self.publisher(port: broker.port, outbox: try Repository.temporaryDirectory("mqtt-clip").path)
+    publisher.start()
+    #expect(waitUntil(timeout: 10) { publisher.isConnected })
+    publisher.setEntities([.init(camera: "hall", rule: "person-falls", label: "a person falls")])
+    publisher.deliver(Self.event(.new, id: "e1", time: 2))
+    let end = Self.event(.end, id: "e1", time: 5)
+    publisher.deliver(end)
+    var clipped = end
+    clipped.kind = .update
+    clipped.clip = AlertEvent.Clip(file: "e1.mp4", startTime: 0, endTime: 10)
+    publisher.deliver(clipped)
+    #expect(waitUntil(timeout: 10) { publisher.outbox.count == 0 })
+    #expect(
+      waitUntil(timeout: 5) { Self.lines(subscriber).filter { $0.hasPrefix("monitor/edge/events ") }.count == 3 },
+      "\(subscriber.log)")
+    let lines = Self.lines(subscriber)
+    let events = lines.filter { $0.hasPrefix("monitor/edge/events ") }
+    #expect(events[2].contains("\"type\":\"update\"") && events[2].contains("\"has_clip\":true"))
+    #expect(events[2].contains("\"clip_end_time\":10") && events[2].contains("\"end_time\":5"))
+    let states = lines.filter { $0.hasPrefix("monitor/edge/hall/person-falls/state ") }
+    #expect(states.last == "monitor/edge/hall/person-falls/state OFF", "\(states)")
+    publisher.stop()
+  }
+
   /// Issue 20: Home Assistant's switch, event and image entities. A valid
   /// command reaches the daemon and its state is retained; a bad payload or
   /// an unknown camera × rule is one line and changes nothing. The start and

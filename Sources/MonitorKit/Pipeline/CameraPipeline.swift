@@ -144,8 +144,9 @@ public final class CameraPipeline: @unchecked Sendable {
 
   /// The camera's region names.
   public let regionNames: Set<String>
-  /// What the rules on this camera score (`use(rules:)`).
-  public private(set) var views: Set<CameraView> = [.whole]
+  /// What the rules on this camera score (`use(rules:)`), in a fixed order
+  /// (the whole frame, then regions by name) so batches are reproducible.
+  public private(set) var views: [CameraView] = [.whole]
   /// Per view, the embedding a still picture steps with: the last one computed.
   private var lastEmbeddings: [CameraView: [Float]] = [:]
 
@@ -157,8 +158,8 @@ public final class CameraPipeline: @unchecked Sendable {
   public func use(rules: [Rule]) {
     var wanted = Set(rules.flatMap { $0.views(onCamera: id.name, regions: regionNames) })
     if wanted.allSatisfy({ $0 == .whole }) { wanted.insert(.whole) }
-    guard wanted != views else { return }
-    views = wanted
+    guard wanted != Set(views) else { return }
+    views = wanted.sorted { ($0.regionName ?? "") < ($1.regionName ?? "") }  // names are never empty
     source.cutRegions(Set(wanted.compactMap(\.regionName)))
   }
 
@@ -170,7 +171,7 @@ public final class CameraPipeline: @unchecked Sendable {
   ) -> (embed: [(view: CameraView, picture: Picture)], reuse: [CameraView: [Float]]) {
     var embed: [(view: CameraView, picture: Picture)] = []
     var reuse: [CameraView: [Float]] = [:]
-    for view in views.sorted(by: { $0.description < $1.description }) {
+    for view in views {
       if still.contains(view), let last = lastEmbeddings[view] {
         reuse[view] = last
       } else if let picture = frame.picture(view) {

@@ -64,19 +64,19 @@ final class InferenceWorker: @unchecked Sendable {
       let current = rules.get()
       // Per frame, the pictures of its views in use (whole frame, regions);
       // still ones reuse their last embedding, the others go through CLIP in one batch.
-      let needs = batch.map { item in
+      let active = batch.map { switches.active(current, camera: $0.camera.name) }
+      let needs = zip(batch, active).map { item, rules in
         let pipeline = pipelines[item.camera.index]
-        pipeline.use(rules: switches.active(current, camera: item.camera.name))
+        pipeline.use(rules: rules)
         return pipeline.pictures(of: item.frame, still: item.still)
       }
       var fresh = engine.embed(pictures: needs.flatMap { $0.embed.map(\.picture) }).makeIterator()
-      for (item, need) in zip(batch, needs) {
+      for ((item, need), rules) in zip(zip(batch, needs), active) {
         var embeddings = need.reuse
         for (view, _) in need.embed { embeddings[view] = fresh.next() }
         let still = need.embed.isEmpty
         let (events, _) = pipelines[item.camera.index].step(
-          frame: item.frame, embeddings: embeddings, still: still,
-          rules: switches.active(current, camera: item.camera.name), engine: engine)
+          frame: item.frame, embeddings: embeddings, still: still, rules: rules, engine: engine)
         metrics.scored(camera: item.camera, still: still, decodedAt: item.frame.decodedAt)
         delivery.enqueue(events)
       }

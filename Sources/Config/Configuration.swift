@@ -164,9 +164,10 @@ public struct Configuration: Sendable, Equatable {
   public static let modelKeys = ["clip", "temporal", "precision"]
 
   /// `[model] precision`: `auto` picks int8 where the CPU runs it well and a
-  /// load-time accuracy check passes, else fp32 (see the README, "Models").
+  /// load-time accuracy check passes, else bf16 where the CPU has AVX-512
+  /// BF16 and the same check passes, else fp32 (see the README, "Models").
   public enum ModelPrecision: String, Sendable, CaseIterable {
-    case auto, fp32, int8
+    case auto, fp32, int8, bf16
 
     /// Parses `text` as an operator writes it; the error names the choices.
     public init(parsing text: String) throws(PrecisionError) {
@@ -177,11 +178,7 @@ public struct Configuration: Sendable, Equatable {
 
   public struct PrecisionError: Error, CustomStringConvertible {
     public var text: String
-    public var description: String {
-      text == "bf16"
-        ? "precision \"bf16\" is not available in this build (it needs AVX-512 BF16 kernels); use auto, fp32 or int8"
-        : "precision must be \"auto\", \"fp32\" or \"int8\", got \"\(text)\""
-    }
+    public var description: String { "precision must be \"auto\", \"fp32\", \"int8\" or \"bf16\", got \"\(text)\"" }
   }
 
   public init(node: String = Configuration.hostName, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {

@@ -4,6 +4,7 @@ public struct Linear: Sendable {
   private enum Kernel: Sendable {
     case fp32(PackedLinear)
     case int8(QuantizedLinear)
+    case bf16(BFloat16Linear)
   }
 
   private let kernel: Kernel
@@ -22,6 +23,7 @@ public struct Linear: Sendable {
           weight: weight, outFeatures: outFeatures, inFeatures: inFeatures,
           pack: packed && PackedLinear.packedSupported))
     case .int8: kernel = .int8(QuantizedLinear(weight: weight, outFeatures: outFeatures, inFeatures: inFeatures))
+    case .bf16: kernel = .bf16(BFloat16Linear(weight: weight, outFeatures: outFeatures, inFeatures: inFeatures))
     }
   }
 
@@ -33,6 +35,7 @@ public struct Linear: Sendable {
     switch kernel {
     case .fp32(let layer): layer.apply(x, rows: rows, bias: bias, accumulate: accumulate, into: y)
     case .int8(let layer): layer.apply(x, rows: rows, bias: bias, accumulate: accumulate, into: y)
+    case .bf16(let layer): layer.apply(x, rows: rows, bias: bias, accumulate: accumulate, into: y)
     }
   }
 }

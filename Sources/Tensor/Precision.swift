@@ -6,6 +6,9 @@ public enum Precision: String, Sendable, CaseIterable, CustomStringConvertible {
   /// Weights quantised per output channel at load, activations per token at
   /// run time, int32 accumulation (`QuantizedLinear`).
   case int8
+  /// Weights converted to bfloat16 at load, activations per call, fp32 sums
+  /// (`BFloat16Linear`).
+  case bf16
 
   public var description: String { rawValue }
 }

@@ -17,6 +17,7 @@ public struct QuantizedLinear: Sendable {
   public enum Variant: Int32, Sendable, CaseIterable {
     case portable = 0
     case avx2 = 1
+    case avx512VNNI = 2
 
     public var isSupported: Bool { ckernels_i8_supports(rawValue) != 0 }
   }

@@ -24,7 +24,9 @@ struct Embed: ParsableCommand {
   var model: String?
 
   @Option(
-    help: "What CLIP computes in: auto (int8 where this CPU runs it and its accuracy check passes), fp32 or int8.")
+    help:
+      "What CLIP computes in: auto (int8 where this CPU runs it fast and its accuracy check passes, else bf16 likewise, else fp32), fp32, int8 or bf16."
+  )
   var precision: Configuration.ModelPrecision = .auto
 
   @Option(help: "A text to embed (repeatable).")
@@ -47,5 +49,5 @@ struct Embed: ParsableCommand {
   }
 }
 
-/// `--precision auto|fp32|int8` (`[model] precision` for one command).
+/// `--precision auto|fp32|int8|bf16` (`[model] precision` for one command).
 extension Configuration.ModelPrecision: ExpressibleByArgument {}

@@ -74,7 +74,9 @@ struct ReplayCommand: ParsableCommand {
   var temporal: String?
 
   @Option(
-    help: "What CLIP computes in: auto (int8 where this CPU runs it and its accuracy check passes), fp32 or int8.")
+    help:
+      "What CLIP computes in: auto (int8 where this CPU runs it fast and its accuracy check passes, else bf16 likewise, else fp32), fp32, int8 or bf16."
+  )
   var precision: Configuration.ModelPrecision = .auto
 
   @Option(

@@ -82,7 +82,7 @@ import Testing
 
   /// The batched text tower (texts of different lengths padded together)
   /// gives each text what it gets alone, to float rounding, in fp32 and int8.
-  @Test(arguments: models, [Precision.fp32, .int8])
+  @Test(arguments: models, [Precision.fp32, .int8, .bf16])
   func batchedTextsEqualOneByOne(name: String, precision: Precision) throws {
     var model = try CLIPModel(directory: Self.root + "/" + name, precision: precision)
     let texts = try Self.load(name).1.texts + ["a", "a much longer text about a person who falls down the stairs"]

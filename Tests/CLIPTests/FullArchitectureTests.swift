@@ -34,10 +34,11 @@ struct FullArchitectureTests {
     }
   }
 
-  /// The same checkpoint in int8 against transformers' fp32 embeddings.
-  @Test func vitB32InInt8StaysWithinCosine0998() throws {
+  /// The same checkpoint in int8 and bf16 against transformers' fp32 embeddings.
+  @Test(arguments: [Precision.int8, .bf16])
+  func vitB32InReducedPrecisionStaysWithinCosine0998(precision: Precision) throws {
     let directory = ProcessInfo.processInfo.environment["MONITOR_CLIP_FULL_DIR"]!
-    var model = try CLIPModel(directory: directory, precision: .int8)
+    var model = try CLIPModel(directory: directory, precision: precision)
     let json = try JSONDecoder().decode(
       CLIPModelTests.Reference.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/reference.json")))
     let reference = try SafeTensors(path: directory + "/reference.safetensors")
@@ -45,13 +46,13 @@ struct FullArchitectureTests {
     let dim = images.shape[1]
     for (i, embedding) in model.embed(frames: try CLIPModelTests.frames(reference, size: 224)).enumerated() {
       let cosine = CLIPModelTests.check(embedding, images.scalars[(i * dim)..<((i + 1) * dim)]).cosine
-      print("int8 image \(i): cosine to transformers \(cosine)")
+      print("\(precision) image \(i): cosine to transformers \(cosine)")
       #expect(cosine >= 0.998, "image \(i): cosine \(cosine)")
     }
     let texts = try reference.tensor("text_embeds")
     for (i, text) in json.texts.enumerated() {
       let cosine = CLIPModelTests.check(model.embed(text: text), texts.scalars[(i * dim)..<((i + 1) * dim)]).cosine
-      print("int8 text \(i): cosine to transformers \(cosine)")
+      print("\(precision) text \(i): cosine to transformers \(cosine)")
       #expect(cosine >= 0.998, "text \(i): cosine \(cosine)")
     }
   }

@@ -83,10 +83,13 @@ import Testing
     ("threads = 0", "m.toml:1: threads must be 1…64, got 0"),
     ("node = \"Edge 1\"", "m.toml:1: node 'Edge 1' must be a–z, 0–9, '-' or '_' (it names MQTT topics)"),
     ("[model]\nclip = 3", "m.toml:2: 'clip' must be a string, not an integer"),
-    ("[model]\nprecision = \"int4\"", "m.toml:2: precision must be \"auto\", \"fp32\" or \"int8\", got \"int4\""),
     (
-      "[model]\nprecision = \"bf16\"",
-      "m.toml:2: precision \"bf16\" is not available in this build (it needs AVX-512 BF16 kernels); use auto, fp32 or int8"
+      "[model]\nprecision = \"int4\"",
+      "m.toml:2: precision must be \"auto\", \"fp32\", \"int8\" or \"bf16\", got \"int4\""
+    ),
+    (
+      "[model]\nprecision = \"BF16\"",
+      "m.toml:2: precision must be \"auto\", \"fp32\", \"int8\" or \"bf16\", got \"BF16\""
     ),
     ("[mqtt]\nport = 70000", "m.toml:2: mqtt port must be 1…65535, got 70000"),
     ("[clips]\npre_roll = -1", "m.toml:2: clips pre_roll must be 0…60 seconds, got -1.0"),

@@ -6,7 +6,7 @@ import Testing
 
 @testable import MonitorKit
 
-/// int8 on the embedded model and the load-time choice of a precision.
+/// int8 and bf16 on the embedded model and the load-time choice of a precision.
 @Suite struct PrecisionTests {
   static let rules = Repository.root.appendingPathComponent("models/synthetic/rules").path
 
@@ -14,17 +14,19 @@ import Testing
     try Engine(clipDirectory: nil, temporalFile: nil, precision: precision, log: log)
   }
 
-  @Test func embeddedModelInInt8AgreesWithFP32OnTheCheckInputs() throws {
-    var int8 = try Self.embedded(.int8).clip
+  @Test(arguments: [Configuration.ModelPrecision.int8, .bf16])
+  func embeddedModelAgreesWithFP32OnTheCheckInputs(precision: Configuration.ModelPrecision) throws {
+    var reduced = try Self.embedded(precision).clip
     var fp32 = try Self.embedded(.fp32).clip
-    let agreement = PrecisionChoice.compare(&int8, with: &fp32)
+    let agreement = PrecisionChoice.compare(&reduced, with: &fp32)
     // The demo's nine check frames, four generated pictures, 13 phrases twice.
     #expect(agreement.inputs == 9 + 4 + 26)
     #expect(agreement.cosine >= 0.998, "\(agreement)")
   }
 
-  /// The same episodes in int8 as in fp32 on the demo video, to within one frame.
-  @Test func int8ReplaysTheDemoLikeFP32() throws {
+  /// The same episodes in int8 and bf16 as in fp32 on the demo video, to within one frame.
+  @Test(arguments: [Configuration.ModelPrecision.int8, .bf16])
+  func reducedPrecisionReplaysTheDemoLikeFP32(precision: Configuration.ModelPrecision) throws {
     let rules = RuleStore(directory: Self.rules).load().rules
     var replay = Replay()
     replay.fps = 4
@@ -33,9 +35,9 @@ import Testing
         .filter { $0.kind != .update }.map { ($0.rule, $0.kind.rawValue, $0.frameTime) }
         .sorted { ($0.rule, $0.kind, $0.time) < ($1.rule, $1.kind, $1.time) }
     }
-    let (fp32, int8) = (try episodes(.fp32), try episodes(.int8))
-    #expect(fp32.count >= 20 && fp32.count == int8.count, "fp32 \(fp32.count) events, int8 \(int8.count)")
-    for (a, b) in zip(fp32, int8) {
+    let (fp32, reduced) = (try episodes(.fp32), try episodes(precision))
+    #expect(fp32.count >= 20 && fp32.count == reduced.count, "fp32 \(fp32.count) events, \(precision) \(reduced.count)")
+    for (a, b) in zip(fp32, reduced) {
       #expect(a.rule == b.rule && a.kind == b.kind && abs(a.time - b.time) <= 0.25 + 1e-9, "\(a) vs \(b)")
     }
   }
@@ -47,7 +49,31 @@ import Testing
     #expect(lines.count == 1 && lines[0].hasPrefix("model: int8 (worst cosine to fp32 0.99"), "\(lines)")
   }
 
-  @Test func aFailedCheckFallsBackToFP32UnlessInt8WasAskedFor() throws {
+  @Test func autoTriesInt8ThenBF16ThenFP32InAFixedOrder() {
+    // Every CI machine is AVX2 x86-64 (int8); AVX-512 BF16 adds bf16 after it.
+    let expected: [Precision] = BFloat16Linear.Variant.avx512.isSupported ? [.int8, .bf16] : [.int8]
+    #expect(PrecisionChoice.autoCandidates == expected)
+  }
+
+  @Test(.enabled(if: BFloat16Linear.Variant.avx512.isSupported))
+  func autoTakesBF16WhenInt8FailsItsCheck() throws {
+    let embedded: (Precision) throws -> CLIPModel = { precision in
+      var model = try EmbeddedModel.withFiles(EmbeddedModel.clipFiles) {
+        try CLIPModel(directory: $0, precision: precision)
+      }
+      // A broken int8: another image tower's weights.
+      if precision == .int8 { model.images = ImageEncoder(random: model.config, seed: 3, precision: .int8) }
+      return model
+    }
+    var lines: [String] = []
+    let model = try PrecisionChoice.load(.auto, log: { lines.append($0) }, embedded)
+    #expect(model.precision == .bf16)
+    #expect(lines.count == 1, "\(lines)")
+    #expect(lines[0].hasPrefix("model: bf16 (worst cosine to fp32 "), "\(lines)")
+    #expect(lines[0].contains("; int8 failed its accuracy check (worst cosine to fp32"), "\(lines)")
+  }
+
+  @Test func aFailedCheckFallsBackToFP32UnlessAReducedPrecisionWasAskedFor() throws {
     func load(_ setting: Configuration.ModelPrecision) throws -> (CLIPModel, [String]) {
       var lines: [String] = []
       // No model reaches a cosine of 2: the check always fails.
@@ -60,9 +86,15 @@ import Testing
     let (auto, autoLog) = try load(.auto)
     #expect(auto.precision == .fp32)
     #expect(autoLog.count == 1 && autoLog[0].hasPrefix("model: fp32: int8 failed its accuracy check"), "\(autoLog)")
-    let (int8, int8Log) = try load(.int8)
-    #expect(int8.precision == .int8)
-    #expect(int8Log.count == 1 && int8Log[0].contains("as configured, although"), "\(int8Log)")
+    // Each candidate tried is named with its own figures.
+    for candidate in PrecisionChoice.autoCandidates {
+      #expect(autoLog[0].contains("\(candidate) failed its accuracy check (worst cosine"), "\(autoLog)")
+    }
+    for precision in [Configuration.ModelPrecision.int8, .bf16] {
+      let (model, lines) = try load(precision)
+      #expect(model.precision.rawValue == precision.rawValue)
+      #expect(lines.count == 1 && lines[0].contains("as configured, although"), "\(lines)")
+    }
     let (fp32, fp32Log) = try load(.fp32)
     #expect(fp32.precision == .fp32 && fp32Log.isEmpty)
   }

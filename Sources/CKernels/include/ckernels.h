@@ -38,6 +38,7 @@ void ckernels_packed_linear(const float *x, size_t m, size_t k, const float *pac
 /// Kernel variants, for forced dispatch in tests.
 #define CKERNELS_I8_PORTABLE 0
 #define CKERNELS_I8_AVX2 1
+#define CKERNELS_I8_AVX512VNNI 2
 
 /// k rounded up to a multiple of 4.
 size_t ckernels_i8_padded_k(size_t k);
@@ -61,5 +62,34 @@ int ckernels_i8_supports(int variant);
 int ckernels_i8_force(int variant);
 /// The variant in use.
 int ckernels_i8_variant(void);
+
+
+// MARK: bf16 (bf16_linear.c)
+
+/// Columns per packed bf16 panel; the kernels consume k in pairs.
+#define CKERNELS_BF16_PANEL 16
+/// Kernel variants, for forced dispatch in tests.
+#define CKERNELS_BF16_PORTABLE 0
+#define CKERNELS_BF16_AVX512 1
+
+/// k rounded up to a multiple of 2.
+size_t ckernels_bf16_padded_k(size_t k);
+
+/// Converts weight (n, k) to bfloat16 (nearest even) and packs it: ceil(n/16)·16·padded_k values.
+void ckernels_bf16_pack(const float *weight, size_t n, size_t k, uint16_t *packed);
+
+/// Converts x (m, k) to bfloat16 rows of padded_k, zero padded.
+void ckernels_bf16_convert_rows(const float *x, size_t m, size_t k, uint16_t *xb);
+
+/// y (m, n) = xb · packedᵀ (+ bias) (+ y when accumulate), fp32 sums, for panels [panel_begin, panel_end).
+void ckernels_bf16_linear(const uint16_t *xb, size_t m, size_t kp, const uint16_t *packed, size_t n, const float *bias,
+                          int accumulate, float *y, size_t panel_begin, size_t panel_end);
+
+/// 1 when this CPU runs `variant`.
+int ckernels_bf16_supports(int variant);
+/// Testing: run `variant` from now on (-1: detect again); 0 when this CPU cannot.
+int ckernels_bf16_force(int variant);
+/// The variant in use.
+int ckernels_bf16_variant(void);
 
 #endif

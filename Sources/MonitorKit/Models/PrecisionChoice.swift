@@ -7,10 +7,11 @@ import Tensor
 import Video
 
 /// `[model] precision` resolved once at load. `fp32` is the reference;
-/// `int8` is what the operator asked for (its accuracy is still measured and
-/// logged); `auto` takes int8 where this CPU has an int8 kernel faster than
-/// fp32 (x86-64 with AVX2) and the accuracy check passes, else fp32 — a fixed
-/// order, never chosen by timing.
+/// `int8` and `bf16` are what the operator asked for (their accuracy is still
+/// measured and logged); `auto` takes int8 where this CPU has an int8 kernel
+/// faster than fp32 (x86-64 with AVX-512 VNNI or AVX2) and the accuracy check
+/// passes, else bf16 where it has AVX-512 BF16 and the same check passes, else
+/// fp32 — a fixed order, never chosen by timing.
 ///
 /// The check embeds built-in inputs with both models — frames of the demo
 /// camera video, camera-like generated pictures, and the example rules'
@@ -19,8 +20,11 @@ import Video
 public enum PrecisionChoice {
   public static let minimumCosine = 0.998
 
-  /// What `auto` tries before fp32 on this CPU.
-  public static var autoCandidate: Precision { QuantizedLinear.variant == .portable ? .fp32 : .int8 }
+  /// What `auto` tries, in this order, before fp32 on this CPU: the reduced
+  /// precisions it has fast kernels for.
+  public static var autoCandidates: [Precision] {
+    (QuantizedLinear.variant == .portable ? [] : [.int8]) + (BFloat16Linear.variant == .portable ? [] : [.bf16])
+  }
 
   /// The example rules' phrasings (rules/) and the background scenes, each
   /// also in a camera template: what rule embeddings are made of.
@@ -47,25 +51,30 @@ public enum PrecisionChoice {
     _ setting: Configuration.ModelPrecision, minimumCosine: Double = minimumCosine, log: (String) -> Void,
     _ load: (Precision) throws -> CLIPModel
   ) throws -> CLIPModel {
-    let candidate: Precision =
+    let candidates: [Precision] =
       switch setting {
-      case .fp32: .fp32
-      case .int8: .int8
-      case .auto: autoCandidate
+      case .fp32: []
+      case .int8: [.int8]
+      case .bf16: [.bf16]
+      case .auto: autoCandidates
       }
-    guard candidate != .fp32 else { return try load(.fp32) }
-    var reduced = try load(candidate)
+    guard !candidates.isEmpty else { return try load(.fp32) }
     var reference = try load(.fp32)
-    let agreement = compare(&reduced, with: &reference)
-    if agreement.cosine >= minimumCosine {
-      log("model: \(candidate) (\(agreement))")
-      return reduced
+    var failures: [String] = []
+    for candidate in candidates {
+      var reduced = try load(candidate)
+      let agreement = compare(&reduced, with: &reference)
+      if agreement.cosine >= minimumCosine {
+        log((["model: \(candidate) (\(agreement))"] + failures).joined(separator: "; "))
+        return reduced
+      }
+      if setting != .auto {
+        log("model: \(candidate) as configured, although its \(agreement) is under \(minimumCosine)")
+        return reduced
+      }
+      failures.append("\(candidate) failed its accuracy check (\(agreement), under \(minimumCosine))")
     }
-    if setting == .int8 {
-      log("model: \(candidate) as configured, although its \(agreement) is under \(minimumCosine)")
-      return reduced
-    }
-    log("model: fp32: \(candidate) failed its accuracy check (\(agreement), under \(minimumCosine))")
+    log("model: fp32: " + failures.joined(separator: "; "))
     return reference
   }
 

@@ -36,7 +36,7 @@ public struct ModelReport: Sendable, Encodable {
   public var embeddingWidth: Int
   public var contextLength: Int
   public var vocabularySize: Int
-  /// MiB the weights take once loaded, per precision ("fp32", "int8").
+  /// MiB the weights take once loaded, per precision ("fp32", "int8", "bf16").
   public var weightsMiB: [String: Double] = [:]
   public var availableMiB: Double?
   /// The temporal file checked against the model, and what was found.
@@ -83,8 +83,9 @@ public struct ModelReport: Sendable, Encodable {
     report.dtypes = Set(files.weights.entries.values.map { "\($0.dtype)" }).sorted()
     report.fileMiB = Double(files.weights.entries.values.map { $0.end - $0.begin }.reduce(0, +)) / 1_048_576
     report.weightsMiB["fp32"] = Double(4 * (linear + other)) / 1_048_576
-    if PrecisionChoice.autoCandidate == .int8 {
-      report.weightsMiB["int8"] = Double(linear + 4 * other) / 1_048_576
+    for precision in PrecisionChoice.autoCandidates {
+      let bytes = precision == .int8 ? 1 : 2
+      report.weightsMiB[precision.rawValue] = Double(bytes * linear + 4 * other) / 1_048_576
     }
     report.availableMiB = Self.availableMiB()
     if let temporalFile {
@@ -129,9 +130,7 @@ public struct ModelReport: Sendable, Encodable {
   /// Times the image tower for `seconds` per precision this CPU runs
   /// (`progress` is told which), embedding one frame of noise at a time.
   public mutating func measure(directory: String?, seconds: Double, progress: (String) -> Void) throws {
-    var precisions: [Precision] = [.fp32]
-    if PrecisionChoice.autoCandidate == .int8 { precisions.append(.int8) }
-    for precision in precisions {
+    for precision in [.fp32] + PrecisionChoice.autoCandidates {
       progress("timing the image tower in \(precision.rawValue) for \(String(format: "%g", seconds)) s")
       var model = try load(directory: directory, precision: precision)
       var generator = SplitMix64(seed: 1)

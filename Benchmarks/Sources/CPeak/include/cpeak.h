@@ -9,5 +9,11 @@ double cpeak_fma_macs_per_second(void);
 /// int8 multiply-accumulates per second of one core (AVX2 vpmaddubsw + vpmaddwd + vpaddd, as the
 /// int8 kernel runs them); 0 without AVX2.
 double cpeak_int8_avx2_macs_per_second(void);
+/// fp32 MACs per second of one core with AVX-512 (vfmadd231ps on zmm); 0 without AVX-512F.
+double cpeak_fma512_macs_per_second(void);
+/// int8 MACs per second of one core with AVX-512 VNNI (vpdpbusd on zmm); 0 without it.
+double cpeak_int8_vnni_macs_per_second(void);
+/// bf16 MACs per second of one core with AVX-512 BF16 (vdpbf16ps on zmm); 0 without it.
+double cpeak_bf16_macs_per_second(void);
 
 #endif

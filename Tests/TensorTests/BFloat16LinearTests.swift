@@ -7,11 +7,6 @@ import Testing
 /// multiples of the 10-row tile, the 16-column panel, the two-panel step or
 /// the 2-wide k pair.
 @Suite(.serialized) struct BFloat16LinearTests {
-  private func random(_ count: Int, seed: UInt64, range: ClosedRange<Float> = -1...1) -> [Float] {
-    var rng = SplitMix64(seed: seed)
-    return (0..<count).map { _ in rng.nextFloat(in: range) }
-  }
-
   private func run(
     _ layer: BFloat16Linear, _ x: [Float], rows: Int, bias: [Float]?, start: [Float]? = nil, threads: Int = 1
   ) -> [Float] {
@@ -30,13 +25,13 @@ import Testing
   @Test(arguments: sizes)
   func everyVariantComputesThePortableResult(rows: Int, inFeatures: Int, outFeatures: Int) {
     // Values over many binades, so rounding and the order of the sums matter.
-    var x = random(rows * inFeatures, seed: 1)
+    var x = randomValues(rows * inFeatures, seed: 1)
     for index in stride(from: 0, to: x.count, by: 7) { x[index] *= 1000 }
     let layer = BFloat16Linear(
-      weight: random(outFeatures * inFeatures, seed: 2, range: -3...3), outFeatures: outFeatures,
+      weight: randomValues(outFeatures * inFeatures, seed: 2, range: -3...3), outFeatures: outFeatures,
       inFeatures: inFeatures)
-    let bias = random(outFeatures, seed: 3)
-    let start = random(rows * outFeatures, seed: 4)
+    let bias = randomValues(outFeatures, seed: 3)
+    let start = randomValues(rows * outFeatures, seed: 4)
     BFloat16Linear.force(.portable)
     defer { BFloat16Linear.force(nil) }
     let expected = run(layer, x, rows: rows, bias: bias)
@@ -52,9 +47,9 @@ import Testing
 
   @Test(arguments: sizes)
   func staysWithinBFloat16RoundingOfFP32(rows: Int, inFeatures: Int, outFeatures: Int) {
-    let x = random(rows * inFeatures, seed: 5)
-    let w = random(outFeatures * inFeatures, seed: 6)
-    let bias = random(outFeatures, seed: 7)
+    let x = randomValues(rows * inFeatures, seed: 5)
+    let w = randomValues(outFeatures * inFeatures, seed: 6)
+    let bias = randomValues(outFeatures, seed: 7)
     let layer = BFloat16Linear(weight: w, outFeatures: outFeatures, inFeatures: inFeatures)
     let expected = Reference.linear(x, rows: rows, weight: w, outFeatures: outFeatures, bias: nil)
     let got = run(layer, x, rows: rows, bias: nil)
@@ -68,7 +63,7 @@ import Testing
       }
     }
     let withBias = run(layer, x, rows: rows, bias: bias)
-    let start = random(rows * outFeatures, seed: 8)
+    let start = randomValues(rows * outFeatures, seed: 8)
     let accumulated = run(layer, x, rows: rows, bias: bias, start: start)
     for index in 0..<(rows * outFeatures) {
       #expect(abs(withBias[index] - got[index] - bias[index % outFeatures]) <= 1e-5 * (1 + abs(got[index])))

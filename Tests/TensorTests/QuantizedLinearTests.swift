@@ -7,11 +7,6 @@ import Testing
 /// layer, at sizes that are not multiples of the 5- and 10-row tiles, the
 /// 16-column panel, the two-panel VNNI step or the 4-wide k group.
 @Suite(.serialized) struct QuantizedLinearTests {
-  private func random(_ count: Int, seed: UInt64, range: ClosedRange<Float> = -1...1) -> [Float] {
-    var rng = SplitMix64(seed: seed)
-    return (0..<count).map { _ in rng.nextFloat(in: range) }
-  }
-
   private func run(
     _ layer: QuantizedLinear, _ x: [Float], rows: Int, bias: [Float]?, start: [Float]? = nil, threads: Int = 1
   ) -> [Float] {
@@ -35,11 +30,11 @@ import Testing
 
   @Test(arguments: sizes)
   func everyVariantComputesThePortableResult(rows: Int, inFeatures: Int, outFeatures: Int) {
-    let x = random(rows * inFeatures, seed: 1)
+    let x = randomValues(rows * inFeatures, seed: 1)
     let layer = QuantizedLinear(
-      weight: random(outFeatures * inFeatures, seed: 2), outFeatures: outFeatures, inFeatures: inFeatures)
-    let bias = random(outFeatures, seed: 3)
-    let start = random(rows * outFeatures, seed: 4)
+      weight: randomValues(outFeatures * inFeatures, seed: 2), outFeatures: outFeatures, inFeatures: inFeatures)
+    let bias = randomValues(outFeatures, seed: 3)
+    let start = randomValues(rows * outFeatures, seed: 4)
     QuantizedLinear.force(.portable)
     defer { QuantizedLinear.force(nil) }
     let expected = run(layer, x, rows: rows, bias: bias)
@@ -55,16 +50,16 @@ import Testing
 
   @Test(arguments: sizes)
   func staysWithinInt8RoundingOfFP32(rows: Int, inFeatures: Int, outFeatures: Int) {
-    let x = random(rows * inFeatures, seed: 5)
-    let w = random(outFeatures * inFeatures, seed: 6)
-    let bias = random(outFeatures, seed: 7)
+    let x = randomValues(rows * inFeatures, seed: 5)
+    let w = randomValues(outFeatures * inFeatures, seed: 6)
+    let bias = randomValues(outFeatures, seed: 7)
     let layer = QuantizedLinear(weight: w, outFeatures: outFeatures, inFeatures: inFeatures)
     let expected = Reference.linear(x, rows: rows, weight: w, outFeatures: outFeatures, bias: nil)
     let got = run(layer, x, rows: rows, bias: nil)
     // 8-bit activations and 7-bit weights on uniform values: about 1% of the output's norm.
     #expect(relativeError(got, expected) < 0.03, "relative error \(relativeError(got, expected))")
     let withBias = run(layer, x, rows: rows, bias: bias)
-    let start = random(rows * outFeatures, seed: 8)
+    let start = randomValues(rows * outFeatures, seed: 8)
     let accumulated = run(layer, x, rows: rows, bias: bias, start: start)
     for index in 0..<(rows * outFeatures) {
       #expect(abs(withBias[index] - got[index] - bias[index % outFeatures]) <= 1e-5 * (1 + abs(got[index])))
@@ -74,11 +69,11 @@ import Testing
 
   @Test func zeroRowsAndWeightsGiveTheBiasExactly() {
     let (rows, inFeatures, outFeatures) = (3, 20, 18)
-    var w = random(outFeatures * inFeatures, seed: 9)
+    var w = randomValues(outFeatures * inFeatures, seed: 9)
     for i in 0..<inFeatures { w[5 * inFeatures + i] = 0 }  // one output channel all zero
-    var x = random(rows * inFeatures, seed: 10)
+    var x = randomValues(rows * inFeatures, seed: 10)
     for i in 0..<inFeatures { x[inFeatures + i] = 0 }  // one token all zero
-    let bias = random(outFeatures, seed: 11)
+    let bias = randomValues(outFeatures, seed: 11)
     let y = run(QuantizedLinear(weight: w, outFeatures: outFeatures, inFeatures: inFeatures), x, rows: rows, bias: bias)
     #expect((0..<outFeatures).allSatisfy { y[outFeatures + $0] == bias[$0] })
     #expect((0..<rows).allSatisfy { y[$0 * outFeatures + 5] == bias[5] })

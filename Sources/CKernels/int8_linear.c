@@ -10,13 +10,37 @@
 // 16-bit pair sums saturate above 32767; 255·63·2 = 32130 never does, so the
 // AVX2 kernel and the portable one compute the same integers. The AVX-512
 // VNNI kernel (vpdpbusd) sums its four products into int32 exactly, so it
-// computes them too: every variant gives the same bits.
+// computes them too, and so does the AMX one (tdpbusd: the same products in
+// int32 tiles): every variant gives the same bits.
 #include "ckernels.h"
 
 #include <math.h>
 #include <string.h>
 
-size_t ckernels_i8_padded_k(size_t k) { return (k + 3) & ~(size_t)3; }
+// Every variant must round the same: no multiply-add is ever fused (the
+// scalar dequantisation is inlined into AVX-512 code, where it could be).
+#pragma STDC FP_CONTRACT OFF
+
+size_t ckernels_i8_padded_k(size_t k) { return (k + 63) & ~(size_t)63; }
+size_t ckernels_i8_padded_rows(size_t m) { return (m + 15) & ~(size_t)15; }
+
+// Where the AMX kernel wants byte i of row r: the quantised input in 16-row ×
+// 64-byte tiles, each 1 KiB contiguous (a tile load then reads one stream, not
+// 16 rows kp apart: half again as fast at ViT-B/32's sizes). The other kernels
+// read rows.
+static inline uint8_t *tiled_at(uint8_t *q, size_t r, size_t i, size_t kp) {
+  return q + (r / 16) * 16 * kp + (i / 64) * 1024 + (r % 16) * 64;
+}
+
+// The rows past m: zeros, so an AMX tile may load 16 rows at the end.
+static void zero_padding_rows(uint8_t *q, size_t m, size_t kp, int tiled) {
+  if (!tiled) {
+    memset(q + m * kp, 0, (ckernels_i8_padded_rows(m) - m) * kp);
+    return;
+  }
+  for (size_t r = m; r < ckernels_i8_padded_rows(m); r++)
+    for (size_t i = 0; i < kp; i += 64) memset(tiled_at(q, r, i, kp), 0, 64);
+}
 
 void ckernels_i8_pack(const float *weight, size_t n, size_t k, int8_t *packed, float *scales, int32_t *colsums) {
   const size_t kp = ckernels_i8_padded_k(k);
@@ -73,6 +97,7 @@ static void quantize_portable(const float *x, size_t m, size_t k, uint8_t *q, fl
     }
     for (size_t i = k; i < kp; i++) out[i] = 0;
   }
+  zero_padding_rows(q, m, kp, 0);
 }
 
 // y[r][j] = sx·sw·(acc − zx·colsum) + bias (+ y). The one formula every variant uses.
@@ -80,6 +105,15 @@ static inline float dequantise(int32_t acc, float sx, int32_t zx, float sw, int3
   const float product = sx * sw;
   const float integer = (float)(acc - zx * colsum);
   return product * integer + bias;
+}
+
+// `dequantise` over the first nr columns of a tile row (a panel cut by n, or the portable variant).
+static void finish_partial(const int32_t *acc, size_t nr, float sx, int32_t zx, const float *wscales,
+                           const int32_t *colsums, const float *bias, int accumulate, float *row) {
+  for (size_t c = 0; c < nr; c++) {
+    const float value = dequantise(acc[c], sx, zx, wscales[c], colsums[c], bias ? bias[c] : 0.0f);
+    row[c] = accumulate ? row[c] + value : value;
+  }
 }
 
 static void tile_portable(const uint8_t *q, size_t kp, size_t mr, const int8_t *panel, int32_t acc[][CKERNELS_I8_PANEL]) {
@@ -138,8 +172,9 @@ __attribute__((target("avx2"))) static void tile_avx2(const uint8_t *q, size_t k
 }
 
 __attribute__((target("avx2"))) static void quantize_avx2(const float *x, size_t m, size_t k, uint8_t *q,
-                                                          float *scales, int32_t *zeros) {
+                                                          float *scales, int32_t *zeros, int tiled) {
   const size_t kp = ckernels_i8_padded_k(k);
+  uint8_t staging[tiled ? kp : 1];  // a row on its way into tiles
   for (size_t r = 0; r < m; r++) {
     const float *row = x + r * k;
     __m256 low8 = _mm256_setzero_ps(), high8 = _mm256_setzero_ps();
@@ -165,7 +200,7 @@ __attribute__((target("avx2"))) static void quantize_avx2(const float *x, size_t
     const float inverse = 1.0f / scales[r];
     const __m256 inverse8 = _mm256_set1_ps(inverse), zero8 = _mm256_set1_ps(zero);
     const __m256 floor8 = _mm256_setzero_ps(), ceiling8 = _mm256_set1_ps(255.0f);
-    uint8_t *out = q + r * kp;
+    uint8_t *out = tiled ? staging : q + r * kp;
     for (i = 0; i + 8 <= k; i += 8) {
       // round(x·inverse) + zero, clamped: the portable formula, eight at a time.
       __m256 v = _mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(row + i), inverse8), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
@@ -179,7 +214,10 @@ __attribute__((target("avx2"))) static void quantize_avx2(const float *x, size_t
       out[i] = (uint8_t)fminf(fmaxf(v, 0.0f), 255.0f);
     }
     for (i = k; i < kp; i++) out[i] = 0;
+    if (tiled)
+      for (i = 0; i < kp; i += 64) memcpy(tiled_at(q, r, i, kp), staging + i, 64);
   }
+  zero_padding_rows(q, m, kp, tiled);
 }
 
 // The dequantisation of one tile row of 16 columns: `dequantise`, eight at a
@@ -284,6 +322,117 @@ __attribute__((target("avx512f"))) static void finish_vnni(
   }
 }
 
+
+// AMX: eight tile registers of 16 rows × 64 bytes. tdpbusd multiplies a 16×64
+// u8 tile by a weight tile of 16 groups of 4 k × 16 columns into 16×16 int32
+// sums: 16,384 multiply-adds in one instruction (vpdpbusd does 64). A panel's
+// next 64 k are exactly such a weight tile (its groups of 4 k per column, 64
+// bytes a group), so weights are loaded as packed. Two row blocks × two
+// panels keep four sum tiles, two input and two weight tiles, all eight: each
+// load feeds two products. Inputs have whole 16-row blocks and k in 64s
+// (zero padded), so every tile is full.
+typedef struct __attribute__((aligned(64))) {
+  uint8_t palette, start_row, reserved[14];
+  uint16_t bytes_per_row[16];
+  uint8_t rows[16];
+} tile_config;
+
+__attribute__((target("amx-tile"))) static void configure_tiles(void) {
+  tile_config config;
+  memset(&config, 0, sizeof config);
+  config.palette = 1;
+  for (int t = 0; t < 8; t++) {
+    config.rows[t] = 16;
+    config.bytes_per_row[t] = 64;
+  }
+  _tile_loadconfig(&config);
+}
+
+// acc[b][s][t][c]: row block b, panel s, tile row t, column c.
+__attribute__((target("amx-tile,amx-int8"), always_inline)) static inline void block_amx(
+    const uint8_t *q, size_t kp, const int blocks, const int panels, const int8_t *panel0, const int8_t *panel1,
+    int32_t acc[2][2][16][CKERNELS_I8_PANEL]) {
+  _tile_zero(0);
+  if (panels == 2) _tile_zero(1);
+  if (blocks == 2) _tile_zero(2);
+  if (blocks == 2 && panels == 2) _tile_zero(3);
+  for (size_t i = 0; i < kp; i += 64) {
+    // Inputs in tiles (`tiled_at`): rows [0, 16) of k [i, i + 64) are the 1 KiB at q + 16·i.
+    _tile_loadd(4, q + i * 16, 64);
+    if (blocks == 2) _tile_loadd(5, q + 16 * kp + i * 16, 64);
+    _tile_loadd(6, panel0 + i * CKERNELS_I8_PANEL, 64);
+    if (panels == 2) _tile_loadd(7, panel1 + i * CKERNELS_I8_PANEL, 64);
+    _tile_dpbusd(0, 4, 6);
+    if (panels == 2) _tile_dpbusd(1, 4, 7);
+    if (blocks == 2) _tile_dpbusd(2, 5, 6);
+    if (blocks == 2 && panels == 2) _tile_dpbusd(3, 5, 7);
+  }
+  _tile_stored(0, acc[0][0], 64);
+  if (panels == 2) _tile_stored(1, acc[0][1], 64);
+  if (blocks == 2) _tile_stored(2, acc[1][0], 64);
+  if (blocks == 2 && panels == 2) _tile_stored(3, acc[1][1], 64);
+}
+
+// `finish16_avx512` for the rows of one panel of an AMX block: the panel's
+// scales, column sums and bias are loaded once, not once per row (at k = 768
+// the dequantisation would otherwise take as long as the products).
+__attribute__((target("avx512f"))) static void finish_amx(int32_t acc[2][2][16][CKERNELS_I8_PANEL], int s,
+                                                          size_t mr, const float *xscales, const int32_t *xzeros,
+                                                          const float *wscales, const int32_t *colsums,
+                                                          const float *bias, int accumulate, float *y, size_t ldy) {
+  const __m512 scales = _mm512_loadu_ps(wscales), biases = bias ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
+  const __m512i sums = _mm512_loadu_si512((const void *)colsums);
+  for (size_t t = 0; t < mr; t++) {
+    const __m512 product = _mm512_mul_ps(_mm512_set1_ps(xscales[t]), scales);
+    const __m512i corrected = _mm512_sub_epi32(_mm512_loadu_si512((const void *)acc[t / 16][s][t % 16]),
+                                               _mm512_mullo_epi32(_mm512_set1_epi32(xzeros[t]), sums));
+    __m512 value = _mm512_add_ps(_mm512_mul_ps(product, _mm512_cvtepi32_ps(corrected)), biases);
+    float *row = y + t * ldy;
+    if (accumulate) value = _mm512_add_ps(_mm512_loadu_ps(row), value);
+    _mm512_storeu_ps(row, value);
+  }
+}
+
+__attribute__((target("amx-tile,amx-int8,avx512f"))) static void linear_amx(
+    const uint8_t *q, const float *xscales, const int32_t *xzeros, size_t m, size_t kp, const int8_t *packed,
+    const float *wscales, const int32_t *colsums, size_t n, const float *bias, int accumulate, float *y,
+    size_t panel_begin, size_t panel_end) {
+  // Tile configuration is per thread; each worker sets it and gives the tiles back.
+  configure_tiles();
+  int32_t acc[2][2][16][CKERNELS_I8_PANEL] __attribute__((aligned(64)));
+  for (size_t p = panel_begin; p < panel_end;) {
+    const int panels = p + 1 < panel_end ? 2 : 1;
+    const int8_t *panel0 = packed + p * CKERNELS_I8_PANEL * kp, *panel1 = panel0 + CKERNELS_I8_PANEL * kp;
+    for (size_t r = 0; r < m; r += 32) {
+      const uint8_t *rows = q + r * kp;
+      if (m - r > 16) {
+        if (panels == 2)
+          block_amx(rows, kp, 2, 2, panel0, panel1, acc);
+        else
+          block_amx(rows, kp, 2, 1, panel0, panel1, acc);
+      } else if (panels == 2)
+        block_amx(rows, kp, 1, 2, panel0, panel1, acc);
+      else
+        block_amx(rows, kp, 1, 1, panel0, panel1, acc);
+      const size_t mr = m - r < 32 ? m - r : 32;
+      for (int s = 0; s < panels; s++) {
+        const size_t column = (p + s) * CKERNELS_I8_PANEL;
+        const float *b = bias ? bias + column : NULL;
+        if (column + CKERNELS_I8_PANEL <= n) {
+          finish_amx(acc, s, mr, xscales + r, xzeros + r, wscales + column, colsums + column, b, accumulate,
+                     y + r * n + column, n);
+          continue;
+        }
+        for (size_t t = 0; t < mr; t++)
+          finish_partial(acc[t / 16][s][t % 16], n - column, xscales[r + t], xzeros[r + t], wscales + column,
+                         colsums + column, b, accumulate, y + (r + t) * n + column);
+      }
+    }
+    p += panels;
+  }
+  _tile_release();
+}
+
 static int detected = -1;  // the best variant this CPU runs
 static int forced = -1;
 
@@ -294,13 +443,15 @@ int ckernels_i8_supports(int v) {
   if (v == CKERNELS_I8_AVX512VNNI)
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
            __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx2");
+  if (v == CKERNELS_I8_AMX) return ckernels_i8_supports(CKERNELS_I8_AVX512VNNI) && ckernels_amx_supports(0);
   return 0;
 }
 
 static int variant(void) {
   if (forced >= 0) return forced;
   if (detected < 0)
-    detected = ckernels_i8_supports(CKERNELS_I8_AVX512VNNI) ? CKERNELS_I8_AVX512VNNI
+    detected = ckernels_i8_supports(CKERNELS_I8_AMX)             ? CKERNELS_I8_AMX
+               : ckernels_i8_supports(CKERNELS_I8_AVX512VNNI) ? CKERNELS_I8_AVX512VNNI
                : ckernels_i8_supports(CKERNELS_I8_AVX2)     ? CKERNELS_I8_AVX2
                                                             : CKERNELS_I8_PORTABLE;
   return detected;
@@ -321,9 +472,9 @@ int ckernels_i8_variant(void) { return variant(); }
 
 void ckernels_i8_quantize_rows(const float *x, size_t m, size_t k, uint8_t *q, float *scales, int32_t *zeros) {
 #if defined(__x86_64__)
-  // The VNNI variant runs on AVX-512 CPUs, which all have AVX2: its quantisation is this one.
+  // The VNNI and AMX variants run on AVX-512 CPUs, which all have AVX2: their quantisation is this one.
   if (variant() != CKERNELS_I8_PORTABLE) {
-    quantize_avx2(x, m, k, q, scales, zeros);
+    quantize_avx2(x, m, k, q, scales, zeros, variant() == CKERNELS_I8_AMX);
     return;
   }
 #endif
@@ -334,6 +485,12 @@ void ckernels_i8_linear(const uint8_t *q, const float *xscales, const int32_t *x
                         const int8_t *packed, const float *wscales, const int32_t *colsums, size_t n, const float *bias,
                         int accumulate, float *y, size_t panel_begin, size_t panel_end) {
   const int v = variant();
+#if defined(__x86_64__)
+  if (v == CKERNELS_I8_AMX) {
+    linear_amx(q, xscales, xzeros, m, kp, packed, wscales, colsums, n, bias, accumulate, y, panel_begin, panel_end);
+    return;
+  }
+#endif
   const size_t rows = v == CKERNELS_I8_AVX512VNNI ? I8_ROWS_VNNI : I8_ROWS;
   // acc[s][t][c]: panel p + s, tile row t, column c.
   int32_t acc[2][I8_ROWS_VNNI][CKERNELS_I8_PANEL];
@@ -373,11 +530,8 @@ void ckernels_i8_linear(const uint8_t *q, const float *xscales, const int32_t *x
             continue;
           }
 #endif
-          for (size_t c = 0; c < nr; c++) {
-            const float value = dequantise(acc[s][t][c], sx, zx, wscales[column + c], colsums[column + c],
-                                           bias ? bias[column + c] : 0.0f);
-            row[c] = accumulate ? row[c] + value : value;
-          }
+          finish_partial(acc[s][t], nr, sx, zx, wscales + column, colsums + column, bias ? bias + column : NULL,
+                         accumulate, row);
         }
       }
     }

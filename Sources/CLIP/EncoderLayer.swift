@@ -144,7 +144,8 @@ struct EncoderLayer: Sendable {
 /// (sequence, head) pairs are independent small GEMMs; with several threads
 /// they are split across them (each with its own scores buffer).
 enum Attention {
-  /// qkv (batch·length, 3H) → out (batch·length, H); scores holds `threads` (length, length) buffers.
+  /// qkv (batch·length, 3H) → out (batch·length, H); scores holds `threads` buffers of
+  /// `EncoderScratch.scoresCount` floats.
   static func apply(
     qkv: UnsafePointer<Float>, batch: Int, length: Int, hidden: Int, heads: Int, causal: Bool, threads: Int,
     scores: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>
@@ -160,7 +161,8 @@ enum Attention {
       UInt(bitPattern: qkv), UInt(bitPattern: scores), UInt(bitPattern: out)
     )
     DispatchQueue.concurrentPerform(iterations: threads) { part in
-      let scores = UnsafeMutablePointer<Float>(bitPattern: scoresAddress)! + part * length * length
+      let scores =
+        UnsafeMutablePointer<Float>(bitPattern: scoresAddress)! + part * EncoderScratch.scoresCount(length, hidden)
       for job in stride(from: part, to: jobs, by: threads) {
         head(
           job, qkv: UnsafePointer(bitPattern: qkvAddress)!, length: length, hidden: hidden, heads: heads,
@@ -182,10 +184,10 @@ enum Attention {
     let q = base + head * headSize
     let k = base + hidden + head * headSize
     let v = base + 2 * hidden + head * headSize
-    // scores (L, L) = scale · Q Kᵀ
-    BLAS.gemm(
-      m: length, n: length, k: headSize, alpha: 1 / Float(headSize).squareRoot(), q, lda: stride, k, ldb: stride,
-      transB: true, scores, ldc: length)
+    // scores (L, L) = scale · Q Kᵀ; the kernels' scratch follows the scores.
+    HeadProducts.scores(
+      q: q, k: k, stride: stride, length: length, headSize: headSize, scale: 1 / Float(headSize).squareRoot(),
+      scratch: scores + length * length, into: scores)
     if causal {
       for row in 0..<length {
         for column in (row + 1)..<max(length, row + 1) { scores[row * length + column] = -.infinity }
@@ -193,9 +195,9 @@ enum Attention {
     }
     Softmax.rows(scores, rows: length, columns: length)
     // out_h (L, headSize) = P V
-    BLAS.gemm(
-      m: length, n: headSize, k: length, scores, lda: length, v, ldb: stride,
-      out + b * length * hidden + head * headSize, ldc: hidden)
+    HeadProducts.mix(
+      p: scores, v: v, stride: stride, length: length, headSize: headSize,
+      into: out + b * length * hidden + head * headSize, outStride: hidden)
   }
 }
 
@@ -220,11 +222,18 @@ struct EncoderScratch: Sendable {
     self.threads = max(threads, self.threads)
     hidden = tower.hiddenSize
     intermediate = tower.intermediateSize
-    let count = self.rows * (hidden + 3 * hidden + hidden + intermediate) + self.threads * self.length * self.length
+    let count =
+      self.rows * (hidden + 3 * hidden + hidden + intermediate)
+      + self.threads * Self.scoresCount(self.length, hidden)
     storage = [Float](repeating: 0, count: count)
   }
 
-  /// normed (rows, H) | qkv (rows, 3H) | attention (rows, H) | hidden (rows, I) | scores (threads, L, L)
+  /// Floats of one thread's attention scratch: the (L, L) scores and the head kernels' scratch (at most L·H).
+  static func scoresCount(_ length: Int, _ hidden: Int) -> Int {
+    length * length + HeadProducts.scratchCount(length: length, headSize: hidden)
+  }
+
+  /// normed (rows, H) | qkv (rows, 3H) | attention (rows, H) | hidden (rows, I) | scores (threads, scoresCount)
   mutating func withBuffers(
     _ body: (
       UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,

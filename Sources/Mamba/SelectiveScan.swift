@@ -32,7 +32,7 @@ public enum SelectiveScan {
         let decay = FastMath.exp(decayStep * load(a + row + n))
         let state = decay * load(h + row + n) + input * load(b + n)
         store(state, h + row + n)
-        acc.addProduct(state, load(c + n))
+        acc += state * load(c + n)  // not addProduct: eight libm fmaf calls on baseline x86-64 (see Reductions)
         n += 8
       }
       var total = acc.sum()

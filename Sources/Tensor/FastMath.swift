@@ -1,3 +1,5 @@
+import CKernels
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -6,8 +8,20 @@
 /// calls, and a Mamba step needs d_inner × d_state of them, so `exp` is
 /// computed eight lanes at a time (Cephes-style range reduction and a degree-6
 /// polynomial; max relative error ≈ 2e-7 on [-87, 88]). `Reference` holds the
-/// libm versions the tests compare against.
+/// libm versions the tests compare against. The whole-buffer `exp`,
+/// `quickGELU` and `geluTanh` run in `CKernels/elementwise.c` where the CPU
+/// has AVX2 or AVX-512 (the same operations, the same bits, 2–4× the lanes:
+/// this code is built for baseline x86-64, where SIMD8 is two SSE halves).
 public enum FastMath {
+  /// Lanes of the C kernels in use: 16, 8, or 0 (this file's SIMD8).
+  public static var kernelWidth: Int { Int(ckernels_elementwise_width()) }
+
+  /// Testing: run the C kernels at `width` lanes (0: SIMD8 here; nil: detect). False when this CPU cannot.
+  @discardableResult
+  public static func force(kernelWidth width: Int?) -> Bool {
+    ckernels_elementwise_force_width(Int32(width ?? -1)) != 0
+  }
+
   @inlinable @inline(__always)
   public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
     // Masked selects and the magic-number rounding keep every step a vector
@@ -38,6 +52,7 @@ public enum FastMath {
 
   /// x ← exp(x) in place.
   public static func exp(_ x: UnsafeMutableBufferPointer<Float>) {
+    if kernelWidth > 0, let base = x.baseAddress { return ckernels_exp(base, x.count) }
     apply(x) { exp($0) }
   }
 
@@ -48,6 +63,7 @@ public enum FastMath {
 
   /// x ← x·σ(1.702·x) in place (OpenAI CLIP's quick GELU).
   public static func quickGELU(_ x: UnsafeMutableBufferPointer<Float>) {
+    if kernelWidth > 0, let base = x.baseAddress { return ckernels_quick_gelu(base, x.count) }
     apply(x) { $0 / (1 + exp(-1.702 * $0)) }
   }
 
@@ -59,6 +75,7 @@ public enum FastMath {
   /// x ← 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))) in place (`gelu_pytorch_tanh`,
   /// SigLIP's), computed as x·σ(2u) since 0.5(1 + tanh u) = σ(2u).
   public static func geluTanh(_ x: UnsafeMutableBufferPointer<Float>) {
+    if kernelWidth > 0, let base = x.baseAddress { return ckernels_gelu_tanh(base, x.count) }
     apply(x) { x in
       let twiceU = 1.595_769_1 * (x + 0.044_715 * x * x * x)
       return x / (1 + exp(-twiceU))

@@ -18,6 +18,7 @@ public struct QuantizedLinear: Sendable {
     case portable = 0
     case avx2 = 1
     case avx512VNNI = 2
+    case amx = 3
 
     public var isSupported: Bool { ckernels_i8_supports(rawValue) != 0 }
   }
@@ -56,7 +57,8 @@ public struct QuantizedLinear: Sendable {
   ) {
     guard rows > 0 else { return }
     let paddedIn = paddedIn
-    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: rows * paddedIn) { quantised in
+    // Whole 16-row blocks: the AMX kernel loads full tiles (the quantiser zeroes the extra rows).
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ckernels_i8_padded_rows(rows) * paddedIn) { quantised in
       withUnsafeTemporaryAllocation(of: Float.self, capacity: rows) { rowScales in
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: rows) { zeros in
           ckernels_i8_quantize_rows(

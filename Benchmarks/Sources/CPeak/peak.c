@@ -1,5 +1,7 @@
 #include "cpeak.h"
 
+#include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 static double now(void) {
@@ -9,7 +11,10 @@ static double now(void) {
 }
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #define CHAINS 10
 #define ITERATIONS 20000000L
@@ -115,6 +120,59 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16"))) static double bf
       acc[c] = _mm512_dpbf16_ps(acc[c], (__m512bh)a, (__m512bh)b), 32)
 }
 
+// AMX: four sum tiles, each tdpbusd (16×16×64 u8×s8) or tdpbf16ps (16×16×32
+// bf16 pairs) on operands held in tiles, so only the matrix unit is timed.
+typedef struct __attribute__((aligned(64))) {
+  uint8_t palette, start_row, reserved[14];
+  uint16_t bytes_per_row[16];
+  uint8_t rows[16];
+} tile_config;
+
+#define AMX_LOOP(instruction, macs)                                                \
+  tile_config config;                                                              \
+  memset(&config, 0, sizeof config);                                               \
+  config.palette = 1;                                                              \
+  for (int t = 0; t < 8; t++) {                                                    \
+    config.rows[t] = 16;                                                           \
+    config.bytes_per_row[t] = 64;                                                  \
+  }                                                                                \
+  _tile_loadconfig(&config);                                                       \
+  _tile_zero(0);                                                                   \
+  _tile_zero(1);                                                                   \
+  _tile_zero(2);                                                                   \
+  _tile_zero(3);                                                                   \
+  _tile_zero(4);                                                                   \
+  _tile_zero(5);                                                                   \
+  _tile_zero(6);                                                                   \
+  _tile_zero(7);                                                                   \
+  double best = 0;                                                                 \
+  for (int round = 0; round < 3; round++) {                                        \
+    const double start = now();                                                    \
+    for (long i = 0; i < ITERATIONS / 16; i++) {                                   \
+      instruction(0, 4, 6);                                                        \
+      instruction(1, 4, 7);                                                        \
+      instruction(2, 5, 6);                                                        \
+      instruction(3, 5, 7);                                                        \
+    }                                                                              \
+    const double rate = (double)(ITERATIONS / 16) * 4 * (macs) / (now() - start); \
+    if (rate > best) best = rate;                                                  \
+  }                                                                                \
+  _tile_release();                                                                 \
+  return best;
+
+__attribute__((target("amx-tile,amx-int8"))) static double amx_int8(void) { AMX_LOOP(_tile_dpbusd, 16 * 16 * 64) }
+__attribute__((target("amx-tile,amx-bf16"))) static double amx_bf16(void) { AMX_LOOP(_tile_dpbf16ps, 16 * 16 * 32) }
+
+// Whether the CPU has AMX with `feature_bit` (CPUID 7 EDX: 25 int8, 22 bf16) and Linux grants the tiles.
+static int amx(int feature_bit) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !((d >> 24) & 1) || !((d >> feature_bit) & 1)) return 0;
+  return syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18 /* tile data */) == 0;
+}
+
+double cpeak_amx_int8_macs_per_second(void) { return amx(25) ? amx_int8() : 0; }
+double cpeak_amx_bf16_macs_per_second(void) { return amx(22) ? amx_bf16() : 0; }
+
 double cpeak_fma512_macs_per_second(void) {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx512f") ? fma512() : 0;
@@ -135,4 +193,6 @@ double cpeak_int8_avx2_macs_per_second(void) { return 0; }
 double cpeak_fma512_macs_per_second(void) { return 0; }
 double cpeak_int8_vnni_macs_per_second(void) { return 0; }
 double cpeak_bf16_macs_per_second(void) { return 0; }
+double cpeak_amx_int8_macs_per_second(void) { return 0; }
+double cpeak_amx_bf16_macs_per_second(void) { return 0; }
 #endif

@@ -24,12 +24,20 @@ struct CLIPBench: ParsableCommand {
     help: "What the linear layers compute in: fp32, int8 or bf16 (one per run, so peak RSS is this precision's).")
   var precision = "fp32"
 
+  @Option(help: "int8 only: the kernel to run (portable, avx2, avx512VNNI, amx); default: the best this CPU runs.")
+  var int8Kernel: String?
+
   @Option(help: "Images per measurement (rounded up to whole batches); the best of three measurements is reported.")
   var images = 24
 
   func run() throws {
     guard let precision = Precision(rawValue: precision) else {
       throw ValidationError("--precision is fp32, int8 or bf16")
+    }
+    if let int8Kernel {
+      guard let kernel = QuantizedLinear.Variant.allCases.first(where: { "\($0)" == int8Kernel }),
+        QuantizedLinear.force(kernel)
+      else { throw ValidationError("--int8-kernel: this CPU does not run '\(int8Kernel)'") }
     }
     let config = CLIPConfig.vitB32
     var encoder = ImageEncoder(random: config, seed: 1, precision: precision)
@@ -45,7 +53,11 @@ struct CLIPBench: ParsableCommand {
       switch precision {
       case .fp32: max(cpeak_fma512_macs_per_second(), cpeak_fma_macs_per_second())
       case .int8:
-        QuantizedLinear.variant == .avx512VNNI ? cpeak_int8_vnni_macs_per_second() : cpeak_int8_avx2_macs_per_second()
+        switch QuantizedLinear.variant {
+        case .amx: cpeak_amx_int8_macs_per_second()
+        case .avx512VNNI: cpeak_int8_vnni_macs_per_second()
+        default: cpeak_int8_avx2_macs_per_second()
+        }
       case .bf16: cpeak_bf16_macs_per_second()
       }
     print(

@@ -29,6 +29,37 @@ void ckernels_packed_linear(const float *x, size_t m, size_t k, const float *pac
                             int accumulate, float *y, size_t panel_begin, size_t panel_end);
 
 
+// MARK: elementwise (elementwise.c)
+
+/// Lanes of the elementwise kernels on this CPU: 16 (AVX-512F), 8 (AVX2) or 0 (none: callers use Swift's SIMD8).
+int ckernels_elementwise_width(void);
+/// Testing: run at `width` lanes from now on (0: none, -1: detect again); 0 when this CPU cannot.
+int ckernels_elementwise_force_width(int width);
+/// x ← exp(x), x·σ(1.702x) or x·σ(2·√(2/π)(x + 0.044715x³)) in place: FastMath's operations, its bits.
+void ckernels_exp(float *x, size_t n);
+void ckernels_quick_gelu(float *x, size_t n);
+void ckernels_gelu_tanh(float *x, size_t n);
+
+// MARK: attention (attention.c)
+
+/// 1 when this CPU runs the attention kernels (AVX-512F); otherwise callers use BLAS.
+int ckernels_attention_supported(void);
+
+/// scores (length, length) = scale · Q Kᵀ for one head: q and k point at the head's first column, rows `ld`
+/// apart, `d` wide; `keys` is scratch for d·length floats.
+void ckernels_attention_scores(const float *q, const float *k, size_t ld, size_t length, size_t d, float scale,
+                               float *keys, float *scores);
+
+/// out (length, d), rows `ldo` apart = P (length, length) · V, V's rows `ld` apart.
+void ckernels_attention_mix(const float *p, const float *v, size_t ld, size_t length, size_t d, float *out,
+                            size_t ldo);
+
+// MARK: AMX (amx.c)
+
+/// 1 when this CPU has AMX tiles with int8 (bf16 = 0) or bf16 (bf16 = 1) products and Linux lets this
+/// process use them (asked once).
+int ckernels_amx_supports(int bf16);
+
 // MARK: int8 (int8_linear.c)
 
 /// Columns per packed int8 panel; the kernels consume k in groups of 4.
@@ -39,16 +70,20 @@ void ckernels_packed_linear(const float *x, size_t m, size_t k, const float *pac
 #define CKERNELS_I8_PORTABLE 0
 #define CKERNELS_I8_AVX2 1
 #define CKERNELS_I8_AVX512VNNI 2
+#define CKERNELS_I8_AMX 3
 
-/// k rounded up to a multiple of 4.
+/// k rounded up to a multiple of 64 (one AMX tile row; the other kernels take groups of 4).
 size_t ckernels_i8_padded_k(size_t k);
+/// m rounded up to a multiple of 16 (an AMX tile's rows): the rows of a quantised input.
+size_t ckernels_i8_padded_rows(size_t m);
 
 /// Quantises weight (n, k) per output channel (scale = max|w| / 63) and packs it:
 /// packed holds ceil(n/16)·16·padded_k bytes, scales and colsums ceil(n/16)·16 entries
 /// (colsums[j] = Σ quantised w[j]: the zero-point correction).
 void ckernels_i8_pack(const float *weight, size_t n, size_t k, int8_t *packed, float *scales, int32_t *colsums);
 
-/// Quantises each row of x (m, k) to u8 with its own scale and zero point; q is (m, padded_k), zero padded.
+/// Quantises each row of x (m, k) to u8 with its own scale and zero point; q is (padded_rows(m), padded_k),
+/// zero padded (whole rows too), laid out as the variant in use reads it (rows; for AMX 16×64-byte tiles).
 void ckernels_i8_quantize_rows(const float *x, size_t m, size_t k, uint8_t *q, float *scales, int32_t *zeros);
 
 /// y (m, n) = dequantised(q · packedᵀ) + bias (+ y when accumulate), for panels [panel_begin, panel_end).

@@ -15,5 +15,9 @@ double cpeak_fma512_macs_per_second(void);
 double cpeak_int8_vnni_macs_per_second(void);
 /// bf16 MACs per second of one core with AVX-512 BF16 (vdpbf16ps on zmm); 0 without it.
 double cpeak_bf16_macs_per_second(void);
+/// int8 MACs per second of one core's AMX unit (tdpbusd); 0 without AMX or Linux's grant of the tiles.
+double cpeak_amx_int8_macs_per_second(void);
+/// bf16 MACs per second of one core's AMX unit (tdpbf16ps); 0 without AMX-BF16.
+double cpeak_amx_bf16_macs_per_second(void);
 
 #endif

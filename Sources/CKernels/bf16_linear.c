@@ -13,7 +13,25 @@
 
 #include <string.h>
 
-size_t ckernels_bf16_padded_k(size_t k) { return (k + 1) & ~(size_t)1; }
+size_t ckernels_bf16_padded_k(size_t k) { return (k + 31) & ~(size_t)31; }
+size_t ckernels_bf16_padded_rows(size_t m) { return (m + 15) & ~(size_t)15; }
+
+// Where the AMX kernel wants element i of row r: 16-row × 32-element tiles,
+// each 1 KiB contiguous (as the int8 kernel's inputs). The other kernels read rows.
+static inline uint16_t *tiled_at(uint16_t *xb, size_t r, size_t i, size_t kp) {
+  return xb + (r / 16) * 16 * kp + (i / 32) * 512 + (r % 16) * 32;
+}
+
+// The rows past m: zeros, so an AMX tile may load 16 rows at the end.
+static void zero_padding_rows(uint16_t *xb, size_t m, size_t kp, int tiled) {
+  const size_t mp = ckernels_bf16_padded_rows(m);
+  if (!tiled) {
+    memset(xb + m * kp, 0, (mp - m) * kp * sizeof(uint16_t));
+    return;
+  }
+  for (size_t r = m; r < mp; r++)
+    for (size_t i = 0; i < kp; i += 32) memset(tiled_at(xb, r, i, kp), 0, 32 * sizeof(uint16_t));
+}
 
 static inline uint16_t to_bf16(float value) {
   uint32_t bits;
@@ -49,6 +67,7 @@ static void convert_portable(const float *x, size_t m, size_t k, uint16_t *xb) {
     for (size_t i = 0; i < k; i++) xb[r * kp + i] = to_bf16(x[r * k + i]);
     for (size_t i = k; i < kp; i++) xb[r * kp + i] = 0;
   }
+  zero_padding_rows(xb, m, kp, 0);
 }
 
 // The finish of one output: + bias, + y when accumulating.
@@ -129,17 +148,21 @@ BF16_TARGET static void tile_avx512(const uint16_t *xb, size_t kp, size_t mr, in
 }
 
 // Sixteen at a time with the portable rounding; the tail the portable way.
-BF16_TARGET static void convert_avx512(const float *x, size_t m, size_t k, uint16_t *xb) {
+BF16_TARGET static void convert_avx512(const float *x, size_t m, size_t k, uint16_t *xb, int tiled) {
   const size_t kp = ckernels_bf16_padded_k(k);
+  uint16_t staging[tiled ? kp : 1];  // a row on its way into tiles
   for (size_t r = 0; r < m; r++) {
     const float *row = x + r * k;
-    uint16_t *out = xb + r * kp;
+    uint16_t *out = tiled ? staging : xb + r * kp;
     size_t i = 0;
     for (; i + 16 <= k; i += 16)
       _mm256_storeu_si256((__m256i *)(out + i), (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(row + i)));
     for (; i < k; i++) out[i] = to_bf16(row[i]);
     for (i = k; i < kp; i++) out[i] = 0;
+    if (tiled)
+      for (i = 0; i < kp; i += 32) memcpy(tiled_at(xb, r, i, kp), staging + i, 32 * sizeof(uint16_t));
   }
+  zero_padding_rows(xb, m, kp, tiled);
 }
 
 BF16_TARGET static void finish16_avx512(const float *sum, const float *bias, int accumulate, float *row) {
@@ -148,11 +171,100 @@ BF16_TARGET static void finish16_avx512(const float *sum, const float *bias, int
   _mm512_storeu_ps(row, value);
 }
 
+// AMX: tdpbf16ps multiplies a 16×32 bf16 input tile by a weight tile of 16
+// k-pairs × 16 columns (a panel's next 32 k, as packed) into 16×16 fp32 sums:
+// 8,192 multiply-adds in one instruction (vdpbf16ps does 32). The blocking is
+// the int8 AMX kernel's: two row blocks × two panels in the eight tiles.
+typedef struct __attribute__((aligned(64))) {
+  uint8_t palette, start_row, reserved[14];
+  uint16_t bytes_per_row[16];
+  uint8_t rows[16];
+} tile_config;
+
+__attribute__((target("amx-tile"))) static void configure_tiles(void) {
+  tile_config config;
+  memset(&config, 0, sizeof config);
+  config.palette = 1;
+  for (int t = 0; t < 8; t++) {
+    config.rows[t] = 16;
+    config.bytes_per_row[t] = 64;
+  }
+  _tile_loadconfig(&config);
+}
+
+// acc[b][s][t][c]: row block b, panel s, tile row t, column c.
+__attribute__((target("amx-tile,amx-bf16"), always_inline)) static inline void block_amx(
+    const uint16_t *xb, size_t kp, const int blocks, const int panels, const uint16_t *panel0, const uint16_t *panel1,
+    float acc[2][2][16][CKERNELS_BF16_PANEL]) {
+  _tile_zero(0);
+  if (panels == 2) _tile_zero(1);
+  if (blocks == 2) _tile_zero(2);
+  if (blocks == 2 && panels == 2) _tile_zero(3);
+  for (size_t i = 0; i < kp; i += 32) {
+    // Inputs in tiles (`tiled_at`): rows [0, 16) of k [i, i + 32) are the 1 KiB at xb + 16·i.
+    _tile_loadd(4, xb + i * 16, 64);
+    if (blocks == 2) _tile_loadd(5, xb + 16 * kp + i * 16, 64);
+    _tile_loadd(6, panel0 + i * CKERNELS_BF16_PANEL, 64);
+    if (panels == 2) _tile_loadd(7, panel1 + i * CKERNELS_BF16_PANEL, 64);
+    _tile_dpbf16ps(0, 4, 6);
+    if (panels == 2) _tile_dpbf16ps(1, 4, 7);
+    if (blocks == 2) _tile_dpbf16ps(2, 5, 6);
+    if (blocks == 2 && panels == 2) _tile_dpbf16ps(3, 5, 7);
+  }
+  _tile_stored(0, acc[0][0], 64);
+  if (panels == 2) _tile_stored(1, acc[0][1], 64);
+  if (blocks == 2) _tile_stored(2, acc[1][0], 64);
+  if (blocks == 2 && panels == 2) _tile_stored(3, acc[1][1], 64);
+}
+
+__attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw,avx512vl,avx512bf16"))) static void linear_amx(
+    const uint16_t *xb, size_t m, size_t kp, const uint16_t *packed, size_t n, const float *bias, int accumulate,
+    float *y, size_t panel_begin, size_t panel_end) {
+  // Tile configuration is per thread; each worker sets it and gives the tiles back.
+  configure_tiles();
+  float acc[2][2][16][CKERNELS_BF16_PANEL] __attribute__((aligned(64)));
+  for (size_t p = panel_begin; p < panel_end;) {
+    const int panels = p + 1 < panel_end ? 2 : 1;
+    const uint16_t *panel0 = packed + p * CKERNELS_BF16_PANEL * kp, *panel1 = panel0 + CKERNELS_BF16_PANEL * kp;
+    for (size_t r = 0; r < m; r += 32) {
+      const uint16_t *rows = xb + r * kp;
+      if (m - r > 16) {
+        if (panels == 2)
+          block_amx(rows, kp, 2, 2, panel0, panel1, acc);
+        else
+          block_amx(rows, kp, 2, 1, panel0, panel1, acc);
+      } else if (panels == 2)
+        block_amx(rows, kp, 1, 2, panel0, panel1, acc);
+      else
+        block_amx(rows, kp, 1, 1, panel0, panel1, acc);
+      const size_t mr = m - r < 32 ? m - r : 32;
+      for (int s = 0; s < panels; s++) {
+        const size_t first = (p + s) * CKERNELS_BF16_PANEL;
+        const size_t nr = n - first < CKERNELS_BF16_PANEL ? n - first : CKERNELS_BF16_PANEL;
+        const float *b = bias ? bias + first : NULL;
+        for (size_t t = 0; t < mr; t++) {
+          float *row = y + (r + t) * n + first;
+          const float *sums = acc[t / 16][s][t % 16];
+          if (nr == CKERNELS_BF16_PANEL) {
+            finish16_avx512(sums, b, accumulate, row);
+            continue;
+          }
+          for (size_t c = 0; c < nr; c++) row[c] = finish(sums[c], b, c, accumulate, row[c]);
+        }
+      }
+    }
+    p += panels;
+  }
+  _tile_release();
+}
+
 int ckernels_bf16_supports(int v) {
   if (v == CKERNELS_BF16_PORTABLE) return 1;
   __builtin_cpu_init();
-  return v == CKERNELS_BF16_AVX512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16");
+  const int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                     __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16");
+  if (v == CKERNELS_BF16_AVX512) return avx512;
+  return v == CKERNELS_BF16_AMX && avx512 && ckernels_amx_supports(1);
 }
 #else
 int ckernels_bf16_supports(int v) { return v == CKERNELS_BF16_PORTABLE; }
@@ -164,7 +276,9 @@ static int forced = -1;
 int ckernels_bf16_variant(void) {
   if (forced >= 0) return forced;
   if (detected < 0)
-    detected = ckernels_bf16_supports(CKERNELS_BF16_AVX512) ? CKERNELS_BF16_AVX512 : CKERNELS_BF16_PORTABLE;
+    detected = ckernels_bf16_supports(CKERNELS_BF16_AMX)      ? CKERNELS_BF16_AMX
+               : ckernels_bf16_supports(CKERNELS_BF16_AVX512) ? CKERNELS_BF16_AVX512
+                                                              : CKERNELS_BF16_PORTABLE;
   return detected;
 }
 
@@ -176,8 +290,9 @@ int ckernels_bf16_force(int v) {
 
 void ckernels_bf16_convert_rows(const float *x, size_t m, size_t k, uint16_t *xb) {
 #if defined(__x86_64__)
-  if (ckernels_bf16_variant() == CKERNELS_BF16_AVX512) {
-    convert_avx512(x, m, k, xb);
+  const int v = ckernels_bf16_variant();
+  if (v != CKERNELS_BF16_PORTABLE) {
+    convert_avx512(x, m, k, xb, v == CKERNELS_BF16_AMX);
     return;
   }
 #endif
@@ -187,6 +302,12 @@ void ckernels_bf16_convert_rows(const float *x, size_t m, size_t k, uint16_t *xb
 void ckernels_bf16_linear(const uint16_t *xb, size_t m, size_t kp, const uint16_t *packed, size_t n, const float *bias,
                           int accumulate, float *y, size_t panel_begin, size_t panel_end) {
   const int v = ckernels_bf16_variant();
+#if defined(__x86_64__)
+  if (v == CKERNELS_BF16_AMX) {
+    linear_amx(xb, m, kp, packed, n, bias, accumulate, y, panel_begin, panel_end);
+    return;
+  }
+#endif
   for (size_t p = panel_begin; p < panel_end;) {
     const size_t column = p * CKERNELS_BF16_PANEL;
     const uint16_t *panel = packed + column * kp;

@@ -17,6 +17,7 @@ public struct BFloat16Linear: Sendable {
   public enum Variant: Int32, Sendable, CaseIterable {
     case portable = 0
     case avx512 = 1
+    case amx = 2
 
     public var isSupported: Bool { ckernels_bf16_supports(rawValue) != 0 }
   }
@@ -48,7 +49,8 @@ public struct BFloat16Linear: Sendable {
   ) {
     guard rows > 0 else { return }
     let paddedIn = paddedIn
-    withUnsafeTemporaryAllocation(of: UInt16.self, capacity: rows * paddedIn) { converted in
+    // Whole 16-row blocks: the AMX kernel loads full tiles (the conversion zeroes the extra rows).
+    withUnsafeTemporaryAllocation(of: UInt16.self, capacity: ckernels_bf16_padded_rows(rows) * paddedIn) { converted in
       ckernels_bf16_convert_rows(x, rows, inFeatures, converted.baseAddress!)
       packed.withUnsafeBufferPointer { packed in
         // Raw addresses cross into the worker closures; each part writes its own columns.

@@ -1,8 +1,11 @@
 import Tensor
 import Testing
 
-/// The bf16 kernels: every variant this CPU runs computes the same bits as
-/// the portable one (so forcing each covers them all), and the result is
+/// The bf16 kernels: every vector variant this CPU runs computes the same bits
+/// as the portable one (so forcing each covers them all); AMX's tdpbf16ps
+/// sums its products in an order and precision of its own (not vdpbf16ps's:
+/// measured on a Sapphire Rapids core), so it is held to the fp32 rounding of
+/// a reordered sum and to giving the same bits on any thread count. The result is
 /// within bfloat16's rounding of the fp32 layer, at sizes that are not
 /// multiples of the 10-row tile, the 16-column panel, the two-panel step or
 /// the 2-wide k pair.
@@ -36,11 +39,28 @@ import Testing
     defer { BFloat16Linear.force(nil) }
     let expected = run(layer, x, rows: rows, bias: bias)
     let expectedAccumulated = run(layer, x, rows: rows, bias: nil, start: start)
-    for variant in BFloat16Linear.Variant.allCases where variant.isSupported {
+    for variant in BFloat16Linear.Variant.allCases where variant.isSupported && variant != .amx {
       #expect(BFloat16Linear.force(variant))
       for threads in [1, 2] {
         #expect(run(layer, x, rows: rows, bias: bias, threads: threads) == expected, "\(variant) threads \(threads)")
         #expect(run(layer, x, rows: rows, bias: nil, start: start, threads: threads) == expectedAccumulated)
+      }
+    }
+    guard BFloat16Linear.force(.amx) else { return }
+    let amx = run(layer, x, rows: rows, bias: bias)
+    #expect(run(layer, x, rows: rows, bias: bias, threads: 2) == amx)
+    let amxAccumulated = run(layer, x, rows: rows, bias: nil, start: start)
+    #expect(run(layer, x, rows: rows, bias: nil, start: start, threads: 2) == amxAccumulated)
+    // The same bfloat16 products summed in another order: within (k + 2) fp32 roundings of Σ|x·w|
+    // (the weights' bfloat16 rounding moves that sum by under 1%).
+    let w = randomValues(outFeatures * inFeatures, seed: 2, range: -3...3)
+    for r in 0..<rows {
+      for j in 0..<outFeatures {
+        let magnitude = (0..<inFeatures).reduce(Float(0)) { $0 + abs(x[r * inFeatures + $1] * w[j * inFeatures + $1]) }
+        let bound = Float(inFeatures + 2) * 0x1p-23 * magnitude * 1.02 + 1e-6
+        let index = r * outFeatures + j
+        #expect(abs(amx[index] - expected[index]) <= bound + 0x1p-23 * abs(bias[j]), "row \(r) column \(j)")
+        #expect(abs(amxAccumulated[index] - expectedAccumulated[index]) <= bound + 0x1p-23 * abs(start[index]) * 2)
       }
     }
   }

@@ -27,6 +27,9 @@ struct CLIPBench: ParsableCommand {
   @Option(help: "int8 only: the kernel to run (portable, avx2, avx512VNNI, amx); default: the best this CPU runs.")
   var int8Kernel: String?
 
+  @Option(help: "bf16 only: the kernel to run (portable, avx512, amx); default: the best this CPU runs.")
+  var bf16Kernel: String?
+
   @Option(help: "Images per measurement (rounded up to whole batches); the best of three measurements is reported.")
   var images = 24
 
@@ -38,6 +41,11 @@ struct CLIPBench: ParsableCommand {
       guard let kernel = QuantizedLinear.Variant.allCases.first(where: { "\($0)" == int8Kernel }),
         QuantizedLinear.force(kernel)
       else { throw ValidationError("--int8-kernel: this CPU does not run '\(int8Kernel)'") }
+    }
+    if let bf16Kernel {
+      guard let kernel = BFloat16Linear.Variant.allCases.first(where: { "\($0)" == bf16Kernel }),
+        BFloat16Linear.force(kernel)
+      else { throw ValidationError("--bf16-kernel: this CPU does not run '\(bf16Kernel)'") }
     }
     let config = CLIPConfig.vitB32
     var encoder = ImageEncoder(random: config, seed: 1, precision: precision)
@@ -58,7 +66,7 @@ struct CLIPBench: ParsableCommand {
         case .avx512VNNI: cpeak_int8_vnni_macs_per_second()
         default: cpeak_int8_avx2_macs_per_second()
         }
-      case .bf16: cpeak_bf16_macs_per_second()
+      case .bf16: BFloat16Linear.variant == .amx ? cpeak_amx_bf16_macs_per_second() : cpeak_bf16_macs_per_second()
       }
     print(
       String(

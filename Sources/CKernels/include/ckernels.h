@@ -106,14 +106,18 @@ int ckernels_i8_variant(void);
 /// Kernel variants, for forced dispatch in tests.
 #define CKERNELS_BF16_PORTABLE 0
 #define CKERNELS_BF16_AVX512 1
+#define CKERNELS_BF16_AMX 2
 
-/// k rounded up to a multiple of 2.
+/// k rounded up to a multiple of 32 (one AMX tile row; the other kernels take pairs).
 size_t ckernels_bf16_padded_k(size_t k);
+/// m rounded up to a multiple of 16 (an AMX tile's rows): the rows of a converted input.
+size_t ckernels_bf16_padded_rows(size_t m);
 
 /// Converts weight (n, k) to bfloat16 (nearest even) and packs it: ceil(n/16)·16·padded_k values.
 void ckernels_bf16_pack(const float *weight, size_t n, size_t k, uint16_t *packed);
 
-/// Converts x (m, k) to bfloat16 rows of padded_k, zero padded.
+/// Converts x (m, k) to bfloat16: (padded_rows(m), padded_k), zero padded, laid out as the variant in use
+/// reads it (rows; for AMX 16×32-element tiles).
 void ckernels_bf16_convert_rows(const float *x, size_t m, size_t k, uint16_t *xb);
 
 /// y (m, n) = xb · packedᵀ (+ bias) (+ y when accumulate), fp32 sums, for panels [panel_begin, panel_end).

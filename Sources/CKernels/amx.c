@@ -6,6 +6,8 @@
 
 #if defined(__x86_64__) && defined(__linux__)
 #include <cpuid.h>
+#include <immintrin.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -32,7 +34,27 @@ int ckernels_amx_supports(int bf16) {
   if ((low & (3u << 17)) != (3u << 17)) return 0;
   return os_grants_tiles();
 }
+
+// Palette 1 with all eight tiles 16 rows × 64 bytes: what both AMX kernels use.
+typedef struct __attribute__((aligned(64))) {
+  uint8_t palette, start_row, reserved[14];
+  uint16_t bytes_per_row[16];
+  uint8_t rows[16];
+} tile_config;
+
+__attribute__((target("amx-tile"))) void ckernels_amx_configure_tiles(void) {
+  tile_config config;
+  memset(&config, 0, sizeof config);
+  config.palette = 1;
+  for (int t = 0; t < 8; t++) {
+    config.rows[t] = 16;
+    config.bytes_per_row[t] = 64;
+  }
+  _tile_loadconfig(&config);
+}
 #else
+void ckernels_amx_configure_tiles(void) {}
+
 int ckernels_amx_supports(int bf16) {
   (void)bf16;
   return 0;

@@ -175,23 +175,7 @@ BF16_TARGET static void finish16_avx512(const float *sum, const float *bias, int
 // k-pairs × 16 columns (a panel's next 32 k, as packed) into 16×16 fp32 sums:
 // 8,192 multiply-adds in one instruction (vdpbf16ps does 32). The blocking is
 // the int8 AMX kernel's: two row blocks × two panels in the eight tiles.
-typedef struct __attribute__((aligned(64))) {
-  uint8_t palette, start_row, reserved[14];
-  uint16_t bytes_per_row[16];
-  uint8_t rows[16];
-} tile_config;
-
-__attribute__((target("amx-tile"))) static void configure_tiles(void) {
-  tile_config config;
-  memset(&config, 0, sizeof config);
-  config.palette = 1;
-  for (int t = 0; t < 8; t++) {
-    config.rows[t] = 16;
-    config.bytes_per_row[t] = 64;
-  }
-  _tile_loadconfig(&config);
-}
-
+//
 // acc[b][s][t][c]: row block b, panel s, tile row t, column c.
 __attribute__((target("amx-tile,amx-bf16"), always_inline)) static inline void block_amx(
     const uint16_t *xb, size_t kp, const int blocks, const int panels, const uint16_t *panel0, const uint16_t *panel1,
@@ -221,7 +205,7 @@ __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw,avx512vl,avx512bf16"))
     const uint16_t *xb, size_t m, size_t kp, const uint16_t *packed, size_t n, const float *bias, int accumulate,
     float *y, size_t panel_begin, size_t panel_end) {
   // Tile configuration is per thread; each worker sets it and gives the tiles back.
-  configure_tiles();
+  ckernels_amx_configure_tiles();
   float acc[2][2][16][CKERNELS_BF16_PANEL] __attribute__((aligned(64)));
   for (size_t p = panel_begin; p < panel_end;) {
     const int panels = p + 1 < panel_end ? 2 : 1;

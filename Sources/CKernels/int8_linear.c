@@ -331,23 +331,7 @@ __attribute__((target("avx512f"))) static void finish_vnni(
 // panels keep four sum tiles, two input and two weight tiles, all eight: each
 // load feeds two products. Inputs have whole 16-row blocks and k in 64s
 // (zero padded), so every tile is full.
-typedef struct __attribute__((aligned(64))) {
-  uint8_t palette, start_row, reserved[14];
-  uint16_t bytes_per_row[16];
-  uint8_t rows[16];
-} tile_config;
-
-__attribute__((target("amx-tile"))) static void configure_tiles(void) {
-  tile_config config;
-  memset(&config, 0, sizeof config);
-  config.palette = 1;
-  for (int t = 0; t < 8; t++) {
-    config.rows[t] = 16;
-    config.bytes_per_row[t] = 64;
-  }
-  _tile_loadconfig(&config);
-}
-
+//
 // acc[b][s][t][c]: row block b, panel s, tile row t, column c.
 __attribute__((target("amx-tile,amx-int8"), always_inline)) static inline void block_amx(
     const uint8_t *q, size_t kp, const int blocks, const int panels, const int8_t *panel0, const int8_t *panel1,
@@ -398,7 +382,7 @@ __attribute__((target("amx-tile,amx-int8,avx512f"))) static void linear_amx(
     const float *wscales, const int32_t *colsums, size_t n, const float *bias, int accumulate, float *y,
     size_t panel_begin, size_t panel_end) {
   // Tile configuration is per thread; each worker sets it and gives the tiles back.
-  configure_tiles();
+  ckernels_amx_configure_tiles();
   int32_t acc[2][2][16][CKERNELS_I8_PANEL] __attribute__((aligned(64)));
   for (size_t p = panel_begin; p < panel_end;) {
     const int panels = p + 1 < panel_end ? 2 : 1;

@@ -59,6 +59,8 @@ void ckernels_attention_mix(const float *p, const float *v, size_t ld, size_t le
 /// 1 when this CPU has AMX tiles with int8 (bf16 = 0) or bf16 (bf16 = 1) products and Linux lets this
 /// process use them (asked once).
 int ckernels_amx_supports(int bf16);
+/// For the AMX kernels: sets this thread's eight tiles to 16 rows × 64 bytes (release them with tilerelease).
+void ckernels_amx_configure_tiles(void);
 
 // MARK: int8 (int8_linear.c)
 

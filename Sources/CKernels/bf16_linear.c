@@ -96,6 +96,8 @@ static void panel_portable(const uint16_t *xb, size_t m, size_t kp, const uint16
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+#include "amx_block.h"
+
 #define BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 
 // Ten rows × two 16-column panels: twenty accumulators, two weight vectors
@@ -176,30 +178,7 @@ BF16_TARGET static void finish16_avx512(const float *sum, const float *bias, int
 // 8,192 multiply-adds in one instruction (vdpbf16ps does 32). The blocking is
 // the int8 AMX kernel's: two row blocks × two panels in the eight tiles.
 //
-// acc[b][s][t][c]: row block b, panel s, tile row t, column c.
-__attribute__((target("amx-tile,amx-bf16"), always_inline)) static inline void block_amx(
-    const uint16_t *xb, size_t kp, const int blocks, const int panels, const uint16_t *panel0, const uint16_t *panel1,
-    float acc[2][2][16][CKERNELS_BF16_PANEL]) {
-  _tile_zero(0);
-  if (panels == 2) _tile_zero(1);
-  if (blocks == 2) _tile_zero(2);
-  if (blocks == 2 && panels == 2) _tile_zero(3);
-  for (size_t i = 0; i < kp; i += 32) {
-    // Inputs in tiles (`tiled_at`): rows [0, 16) of k [i, i + 32) are the 1 KiB at xb + 16·i.
-    _tile_loadd(4, xb + i * 16, 64);
-    if (blocks == 2) _tile_loadd(5, xb + 16 * kp + i * 16, 64);
-    _tile_loadd(6, panel0 + i * CKERNELS_BF16_PANEL, 64);
-    if (panels == 2) _tile_loadd(7, panel1 + i * CKERNELS_BF16_PANEL, 64);
-    _tile_dpbf16ps(0, 4, 6);
-    if (panels == 2) _tile_dpbf16ps(1, 4, 7);
-    if (blocks == 2) _tile_dpbf16ps(2, 5, 6);
-    if (blocks == 2 && panels == 2) _tile_dpbf16ps(3, 5, 7);
-  }
-  _tile_stored(0, acc[0][0], 64);
-  if (panels == 2) _tile_stored(1, acc[0][1], 64);
-  if (blocks == 2) _tile_stored(2, acc[1][0], 64);
-  if (blocks == 2 && panels == 2) _tile_stored(3, acc[1][1], 64);
-}
+CKERNELS_AMX_BLOCK(uint16_t, uint16_t, 32, _tile_dpbf16ps, "amx-tile,amx-bf16")
 
 __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw,avx512vl,avx512bf16"))) static void linear_amx(
     const uint16_t *xb, size_t m, size_t kp, const uint16_t *packed, size_t n, const float *bias, int accumulate,
@@ -212,15 +191,7 @@ __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw,avx512vl,avx512bf16"))
     const uint16_t *panel0 = packed + p * CKERNELS_BF16_PANEL * kp, *panel1 = panel0 + CKERNELS_BF16_PANEL * kp;
     for (size_t r = 0; r < m; r += 32) {
       const uint16_t *rows = xb + r * kp;
-      if (m - r > 16) {
-        if (panels == 2)
-          block_amx(rows, kp, 2, 2, panel0, panel1, acc);
-        else
-          block_amx(rows, kp, 2, 1, panel0, panel1, acc);
-      } else if (panels == 2)
-        block_amx(rows, kp, 1, 2, panel0, panel1, acc);
-      else
-        block_amx(rows, kp, 1, 1, panel0, panel1, acc);
+      block_amx_any(rows, kp, m - r > 16 ? 2 : 1, panels, panel0, panel1, acc);
       const size_t mr = m - r < 32 ? m - r : 32;
       for (int s = 0; s < panels; s++) {
         const size_t first = (p + s) * CKERNELS_BF16_PANEL;

@@ -131,6 +131,8 @@ static void tile_portable(const uint8_t *q, size_t kp, size_t mr, const int8_t *
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+#include "amx_block.h"
+
 // Five rows × 16 columns: ten accumulators, two weight vectors, the
 // broadcast, the ones and a temporary fill the sixteen ymm registers (and
 // 50 tokens of a ViT-B/32 image are ten whole tiles). The row count is a
@@ -332,30 +334,7 @@ __attribute__((target("avx512f"))) static void finish_vnni(
 // load feeds two products. Inputs have whole 16-row blocks and k in 64s
 // (zero padded), so every tile is full.
 //
-// acc[b][s][t][c]: row block b, panel s, tile row t, column c.
-__attribute__((target("amx-tile,amx-int8"), always_inline)) static inline void block_amx(
-    const uint8_t *q, size_t kp, const int blocks, const int panels, const int8_t *panel0, const int8_t *panel1,
-    int32_t acc[2][2][16][CKERNELS_I8_PANEL]) {
-  _tile_zero(0);
-  if (panels == 2) _tile_zero(1);
-  if (blocks == 2) _tile_zero(2);
-  if (blocks == 2 && panels == 2) _tile_zero(3);
-  for (size_t i = 0; i < kp; i += 64) {
-    // Inputs in tiles (`tiled_at`): rows [0, 16) of k [i, i + 64) are the 1 KiB at q + 16·i.
-    _tile_loadd(4, q + i * 16, 64);
-    if (blocks == 2) _tile_loadd(5, q + 16 * kp + i * 16, 64);
-    _tile_loadd(6, panel0 + i * CKERNELS_I8_PANEL, 64);
-    if (panels == 2) _tile_loadd(7, panel1 + i * CKERNELS_I8_PANEL, 64);
-    _tile_dpbusd(0, 4, 6);
-    if (panels == 2) _tile_dpbusd(1, 4, 7);
-    if (blocks == 2) _tile_dpbusd(2, 5, 6);
-    if (blocks == 2 && panels == 2) _tile_dpbusd(3, 5, 7);
-  }
-  _tile_stored(0, acc[0][0], 64);
-  if (panels == 2) _tile_stored(1, acc[0][1], 64);
-  if (blocks == 2) _tile_stored(2, acc[1][0], 64);
-  if (blocks == 2 && panels == 2) _tile_stored(3, acc[1][1], 64);
-}
+CKERNELS_AMX_BLOCK(uint8_t, int8_t, 64, _tile_dpbusd, "amx-tile,amx-int8")
 
 // `finish16_avx512` for the rows of one panel of an AMX block: the panel's
 // scales, column sums and bias are loaded once, not once per row (at k = 768
@@ -389,15 +368,7 @@ __attribute__((target("amx-tile,amx-int8,avx512f"))) static void linear_amx(
     const int8_t *panel0 = packed + p * CKERNELS_I8_PANEL * kp, *panel1 = panel0 + CKERNELS_I8_PANEL * kp;
     for (size_t r = 0; r < m; r += 32) {
       const uint8_t *rows = q + r * kp;
-      if (m - r > 16) {
-        if (panels == 2)
-          block_amx(rows, kp, 2, 2, panel0, panel1, acc);
-        else
-          block_amx(rows, kp, 2, 1, panel0, panel1, acc);
-      } else if (panels == 2)
-        block_amx(rows, kp, 1, 2, panel0, panel1, acc);
-      else
-        block_amx(rows, kp, 1, 1, panel0, panel1, acc);
+      block_amx_any(rows, kp, m - r > 16 ? 2 : 1, panels, panel0, panel1, acc);
       const size_t mr = m - r < 32 ? m - r : 32;
       for (int s = 0; s < panels; s++) {
         const size_t column = (p + s) * CKERNELS_I8_PANEL;

@@ -177,7 +177,7 @@ BF16_TARGET static void finish16_avx512(const float *sum, const float *bias, int
 // k-pairs × 16 columns (a panel's next 32 k, as packed) into 16×16 fp32 sums:
 // 8,192 multiply-adds in one instruction (vdpbf16ps does 32). The blocking is
 // the int8 AMX kernel's: two row blocks × two panels in the eight tiles.
-//
+// The loop itself: amx_block.h.
 CKERNELS_AMX_BLOCK(uint16_t, uint16_t, 32, _tile_dpbf16ps, "amx-tile,amx-bf16")
 
 __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bw,avx512vl,avx512bf16"))) static void linear_amx(

@@ -333,7 +333,7 @@ __attribute__((target("avx512f"))) static void finish_vnni(
 // panels keep four sum tiles, two input and two weight tiles, all eight: each
 // load feeds two products. Inputs have whole 16-row blocks and k in 64s
 // (zero padded), so every tile is full.
-//
+// The loop itself: amx_block.h.
 CKERNELS_AMX_BLOCK(uint8_t, int8_t, 64, _tile_dpbusd, "amx-tile,amx-int8")
 
 // `finish16_avx512` for the rows of one panel of an AMX block: the panel's

@@ -55,7 +55,7 @@ public final class ClipRecorder: @unchecked Sendable {
   }
 
   // Reader thread.
-  private var ring: PacketRing
+  private(set) var ring: PacketRing
   private var parameters: UnsafeMutablePointer<AVCodecParameters>?
   private var timeBase = AVRational(num: 1, den: 1)
   /// Seconds of the source's timeline minus raw stream seconds (set by the source per frame).
@@ -120,9 +120,11 @@ public final class ClipRecorder: @unchecked Sendable {
     guard unsupported == nil else { return }
     let ticks = packet.pointee.pts != cffmpeg_nopts_value() ? packet.pointee.pts : packet.pointee.dts
     guard ticks != cffmpeg_nopts_value() else { return }
-    let raw = Double(ticks) * av_q2d(timeBase)
-    ring.append(packet, time: raw)
-    let time = raw + offset
+    // The ring keeps stream seconds (the source's timeline, which only moves
+    // forward), not raw ones: a camera whose clock stands still or jumps back
+    // would otherwise defeat the ring's seconds bound and the pre-roll search.
+    let time = Double(ticks) * av_q2d(timeBase) + offset
+    ring.append(packet, time: time)
     let isKeyframe = packet.pointee.flags & AV_PKT_FLAG_KEY != 0
     for (id, clip) in recording {
       let last = clip.until.map { time >= $0 && isKeyframe } ?? false
@@ -158,9 +160,7 @@ public final class ClipRecorder: @unchecked Sendable {
         let writer = try ClipWriter(
           path: settings.directory + "/" + Self.fileName(id), partial: partial + "/" + Self.fileName(id),
           parameters: parameters, timeBase: timeBase)
-        for entry in ring.packets(from: start - settings.preRoll - offset) {
-          try writer.write(entry.packet, time: entry.time + offset)
-        }
+        for entry in ring.packets(from: start - settings.preRoll) { try writer.write(entry.packet, time: entry.time) }
         recording[id] = (writer, nil)
       } catch {
         log("camera \(camera): clip of episode \(id) not written: \(error)")

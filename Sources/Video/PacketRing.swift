@@ -9,7 +9,7 @@ import CFFmpeg
 final class PacketRing {
   struct Entry {
     var packet: UnsafeMutablePointer<AVPacket>
-    /// Raw stream seconds (the packet's PTS, else its DTS, times the time base).
+    /// Stream seconds: the packet's PTS (else its DTS) on the source's timeline.
     var time: Double
     var isKeyframe: Bool
     var bytes: Int
@@ -37,7 +37,7 @@ final class PacketRing {
     trim()
   }
 
-  /// The packets from the last keyframe at or before raw second `time` (or
+  /// The packets from the last keyframe at or before stream second `time` (or
   /// from the oldest packet kept, when the ring does not reach back so far).
   func packets(from time: Double) -> ArraySlice<Entry> {
     let start = entries.lastIndex { $0.isKeyframe && $0.time <= time } ?? 0

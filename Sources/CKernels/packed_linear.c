@@ -6,6 +6,8 @@
 // else 6 rows × 16 columns (half a panel) in twelve AVX2 registers.
 #include "ckernels.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 void ckernels_pack(const float *weight, size_t n, size_t k, float *packed) {
@@ -43,19 +45,29 @@ static inline void finish_row(const float *out, const float *bias, int accumulat
   }
 }
 
-#define ROWS512 10
-__attribute__((target("avx512f"))) static void tile512(const float *x, size_t ldx, size_t mr, size_t kl,
-                                                       const float *panel, const float *bias, int accumulate, float *y,
-                                                       size_t ldy, size_t nr) {
+// The AVX-512 tile reads x packed per k block (see pack_rows): the ten
+// broadcasts of one step come from one 40-byte run instead of ten rows k
+// floats apart, and the panel is prefetched 32 steps ahead (4 KB: its next
+// slice is on its way from memory while this one is multiplied). Together
+// they took the kernel from 60% to 65–83% of FMA peak at a ViT-B/32 image's
+// 50 rows (75–80% at 400), measured on a Sapphire Rapids core.
+#define ROWS512 CKERNELS_ROW_TILE
+#define PREFETCH_STEPS 32
+__attribute__((target("avx512f"))) static void tile512(const float *xp, size_t mr, size_t kl, const float *panel,
+                                                       const float *bias, int accumulate, float *y, size_t ldy,
+                                                       size_t nr) {
   __m512 acc[ROWS512][2];
   for (int r = 0; r < ROWS512; r++) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
   if (mr == ROWS512) {
     for (size_t i = 0; i < kl; i++) {
+      const char *ahead = (const char *)(panel + (i + PREFETCH_STEPS) * CKERNELS_PANEL);
+      _mm_prefetch(ahead, _MM_HINT_T0);
+      _mm_prefetch(ahead + 64, _MM_HINT_T0);
       const __m512 w0 = _mm512_loadu_ps(panel + i * CKERNELS_PANEL);
       const __m512 w1 = _mm512_loadu_ps(panel + i * CKERNELS_PANEL + 16);
 #pragma GCC unroll 10
       for (int r = 0; r < ROWS512; r++) {
-        const __m512 a = _mm512_set1_ps(x[r * ldx + i]);
+        const __m512 a = _mm512_set1_ps(xp[i * ROWS512 + r]);
         acc[r][0] = _mm512_fmadd_ps(a, w0, acc[r][0]);
         acc[r][1] = _mm512_fmadd_ps(a, w1, acc[r][1]);
       }
@@ -65,7 +77,7 @@ __attribute__((target("avx512f"))) static void tile512(const float *x, size_t ld
       const __m512 w0 = _mm512_loadu_ps(panel + i * CKERNELS_PANEL);
       const __m512 w1 = _mm512_loadu_ps(panel + i * CKERNELS_PANEL + 16);
       for (size_t r = 0; r < mr; r++) {
-        const __m512 a = _mm512_set1_ps(x[r * ldx + i]);
+        const __m512 a = _mm512_set1_ps(xp[i * ROWS512 + r]);
         acc[r][0] = _mm512_fmadd_ps(a, w0, acc[r][0]);
         acc[r][1] = _mm512_fmadd_ps(a, w1, acc[r][1]);
       }
@@ -143,12 +155,102 @@ __attribute__((target("avx2,fma"))) static void tile256(const float *x, size_t l
   }
 }
 
+// Blocks of k keep a panel slice (256 × 32 floats = 32 KB) in L1 while every row block streams past it.
+#define KC_MAX 256
+
+// x's rows [0, m) × columns [kc, kc + kl) in groups of ROWS512 rows, each
+// group k-major (xp[(g·kl + i)·ROWS512 + r] = x[g·ROWS512 + r][kc + i]),
+// rows past m zero.
+static void pack_rows(const float *x, size_t m, size_t k, size_t kc, size_t kl, float *xp) {
+  static const float zeros[KC_MAX];
+  for (size_t g = 0; g * ROWS512 < m; g++) {
+    const float *rows[ROWS512];
+    for (size_t r = 0; r < ROWS512; r++) rows[r] = g * ROWS512 + r < m ? x + (g * ROWS512 + r) * k + kc : zeros;
+    float *out = xp + g * ROWS512 * kl;
+    // Sequential writes, ten sequential reads: the compiler keeps it to a load and a store per float.
+    for (size_t i = 0; i < kl; i++, out += ROWS512)
+#pragma GCC unroll 10
+      for (size_t r = 0; r < ROWS512; r++) out[r] = rows[r][i];
+  }
+}
+
+// One packed-x buffer per thread (at most CHUNK_ROWS × KC_MAX floats, 480 KB),
+// kept between calls: allocating per call would cost an mmap per GEMM at
+// batch 8. Freed when the thread ends (libdispatch's workers come and go).
+static pthread_key_t x_block_key;
+static pthread_once_t x_block_once = PTHREAD_ONCE_INIT;
+typedef struct {
+  size_t floats;
+  float *data;
+} x_block;
+
+static void x_block_free(void *block) {
+  free(((x_block *)block)->data);
+  free(block);
+}
+
+static void x_block_make_key(void) { pthread_key_create(&x_block_key, x_block_free); }
+
+static float *x_block_for(size_t floats) {
+  pthread_once(&x_block_once, x_block_make_key);
+  x_block *block = pthread_getspecific(x_block_key);
+  if (!block) {
+    block = calloc(1, sizeof *block);
+    if (!block || pthread_setspecific(x_block_key, block) != 0) {
+      free(block);
+      return NULL;
+    }
+  }
+  if (block->floats < floats) {
+    free(block->data);
+    block->data = aligned_alloc(64, (floats * sizeof(float) + 63) / 64 * 64);
+    block->floats = block->data ? floats : 0;
+  }
+  return block->data;
+}
+
+// The AVX-512 path: k blocks outside the panels, so each block of x is packed
+// once per call; rows in chunks of CHUNK_ROWS (8 images of 50 tokens fit one),
+// which bounds the buffer when the text tower embeds hundreds of prompts at once.
+#define CHUNK_ROWS 480
+static int packed_linear512(const float *x, size_t m, size_t k, const float *packed, size_t n, const float *bias,
+                            int accumulate, float *y, size_t panel_begin, size_t panel_end) {
+  if (m > CHUNK_ROWS) {
+    for (size_t r = 0; r < m; r += CHUNK_ROWS)
+      if (!packed_linear512(x + r * k, m - r < CHUNK_ROWS ? m - r : CHUNK_ROWS, k, packed, n, bias, accumulate,
+                            y + r * n, panel_begin, panel_end))
+        return 0;  // only the first chunk can fail (the buffer is kept), so nothing was written twice
+    return 1;
+  }
+  const size_t groups = (m + ROWS512 - 1) / ROWS512;
+  float *xp = x_block_for(groups * ROWS512 * (k < KC_MAX ? k : KC_MAX));
+  if (!xp) return 0;
+  for (size_t kc = 0; kc < k; kc += KC_MAX) {
+    const size_t kl = k - kc < KC_MAX ? k - kc : KC_MAX;
+    const int first = kc == 0;
+    pack_rows(x, m, k, kc, kl, xp);
+    for (size_t p = panel_begin; p < panel_end; p++) {
+      const size_t column = p * CKERNELS_PANEL;
+      const size_t nr = n - column < CKERNELS_PANEL ? n - column : CKERNELS_PANEL;
+      const float *slice = packed + (p * k + kc) * CKERNELS_PANEL;
+      // The first k block applies bias and the caller's accumulate; later blocks add to it.
+      const float *b = first && bias ? bias + column : NULL;
+      for (size_t g = 0; g < groups; g++) {
+        const size_t r = g * ROWS512;
+        tile512(xp + r * kl, m - r < ROWS512 ? m - r : ROWS512, kl, slice, b, first ? accumulate : 1,
+                y + r * n + column, n, nr);
+      }
+    }
+  }
+  return 1;
+}
+
 void ckernels_packed_linear(const float *x, size_t m, size_t k, const float *packed, size_t n, const float *bias,
                             int accumulate, float *y, size_t panel_begin, size_t panel_end) {
   ckernels_packed_supported();
-  const size_t rows = level == 2 ? ROWS512 : ROWS256;
-  // Blocks of k keep a panel slice (256 × 32 floats = 32 KB) in L1 while every row block streams past it.
-  const size_t kc_max = 256;
+  if (level == 2 && packed_linear512(x, m, k, packed, n, bias, accumulate, y, panel_begin, panel_end)) return;
+  // AVX2 (or no memory for packing x): the 6 × 16 tiles read x in place.
+  const size_t kc_max = KC_MAX;
   for (size_t p = panel_begin; p < panel_end; p++) {
     const size_t column = p * CKERNELS_PANEL;
     const size_t nr = n - column < CKERNELS_PANEL ? n - column : CKERNELS_PANEL;
@@ -157,15 +259,11 @@ void ckernels_packed_linear(const float *x, size_t m, size_t k, const float *pac
     for (size_t kc = 0; kc < k; kc += kc_max) {
       const size_t kl = k - kc < kc_max ? k - kc : kc_max;
       const int first = kc == 0;
-      for (size_t r = 0; r < m; r += rows) {
-        const size_t mr = m - r < rows ? m - r : rows;
-        // The first k block applies bias and the caller's accumulate; later blocks add to it.
+      for (size_t r = 0; r < m; r += ROWS256) {
+        const size_t mr = m - r < ROWS256 ? m - r : ROWS256;
         const float *b = first ? panel_bias : NULL;
-        const int acc = first ? accumulate : 1;
-        if (level == 2)
-          tile512(x + r * k + kc, k, mr, kl, panel + kc * CKERNELS_PANEL, b, acc, y + r * n + column, n, nr);
-        else
-          tile256(x + r * k + kc, k, mr, kl, panel + kc * CKERNELS_PANEL, b, acc, y + r * n + column, n, nr);
+        tile256(x + r * k + kc, k, mr, kl, panel + kc * CKERNELS_PANEL, b, first ? accumulate : 1,
+                y + r * n + column, n, nr);
       }
     }
   }

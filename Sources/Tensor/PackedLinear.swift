@@ -55,16 +55,34 @@ public struct PackedLinear: Sendable {
     }
     let panels = (outFeatures + Int(CKERNELS_PANEL) - 1) / Int(CKERNELS_PANEL)
     storage.withUnsafeBufferPointer { packed in
-      // Raw addresses cross into the worker closures; each part writes its own columns.
+      // Raw addresses cross into the worker closures; each part writes its own rows or columns.
       let (xAddress, yAddress, biasAddress) = (UInt(bitPattern: x), UInt(bitPattern: y), UInt(bitPattern: bias))
       let wAddress = UInt(bitPattern: packed.baseAddress!)
       let (inFeatures, outFeatures) = (self.inFeatures, self.outFeatures)
-      Parallelism.split(panels) { range in
+      @Sendable func run(rows first: Int, _ count: Int, panels range: Range<Int>) {
         ckernels_packed_linear(
-          UnsafePointer(bitPattern: xAddress), rows, inFeatures, UnsafePointer(bitPattern: wAddress), outFeatures,
-          UnsafePointer(bitPattern: biasAddress), accumulate ? 1 : 0, UnsafeMutablePointer(bitPattern: yAddress),
+          UnsafePointer<Float>(bitPattern: xAddress)! + first * inFeatures, count, inFeatures,
+          UnsafePointer(bitPattern: wAddress), outFeatures, UnsafePointer(bitPattern: biasAddress),
+          accumulate ? 1 : 0, UnsafeMutablePointer<Float>(bitPattern: yAddress)! + first * outFeatures,
           range.lowerBound, range.upperBound)
+      }
+      // Tall inputs (a batch of images, many prompts) split by rows, in whole
+      // row tiles, so each thread packs only its own rows of x (the kernel
+      // re-lays x per call); short ones (one image: 50 rows) by column panels,
+      // where splitting rows would leave tiles part-empty. Each output is the
+      // same sum either way.
+      if rows >= Self.rowSplitMinimum && Parallelism.threads > 1 {
+        let tile = Int(CKERNELS_ROW_TILE)
+        Parallelism.split((rows + tile - 1) / tile) { tiles in
+          let first = tiles.lowerBound * tile
+          run(rows: first, min(rows, tiles.upperBound * tile) - first, panels: 0..<panels)
+        }
+      } else {
+        Parallelism.split(panels) { range in run(rows: 0, rows, panels: range) }
       }
     }
   }
+
+  /// Rows from which `apply` splits rows rather than column panels between threads (4 images of 50 tokens).
+  static let rowSplitMinimum = 200
 }

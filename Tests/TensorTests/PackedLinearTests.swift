@@ -2,7 +2,7 @@ import Tensor
 import Testing
 
 /// The packed-weight kernel (and its cblas fallback) against the naive
-/// reference at sizes that are not multiples of the 6×16 tile or the k block.
+/// reference at sizes that are not multiples of the 10×32 or 6×16 tile or the k block.
 @Suite(.serialized) struct PackedLinearTests {
   private func random(_ count: Int, seed: UInt64) -> [Float] {
     var rng = SplitMix64(seed: seed)
@@ -11,6 +11,8 @@ import Testing
 
   @Test(arguments: [
     (1, 1, 1), (1, 37, 53), (5, 768, 17), (6, 16, 16), (7, 3, 15), (13, 300, 33), (50, 520, 40), (9, 1000, 20),
+    // Tall inputs: two threads split rows (at multiples of the 10-row tile), and past 480 rows the kernel chunks them.
+    (233, 70, 45), (517, 300, 33),
   ])
   func matchesReference(rows: Int, inFeatures: Int, outFeatures: Int) {
     let x = random(rows * inFeatures, seed: 1)

@@ -11,6 +11,8 @@
 
 /// Width of one packed panel of output columns.
 #define CKERNELS_PANEL 32
+/// Rows of one AVX-512 tile: callers splitting rows between threads split at multiples of it.
+#define CKERNELS_ROW_TILE 10
 
 /// 1 when this CPU can run the packed kernels.
 int ckernels_packed_supported(void);

@@ -10,6 +10,26 @@ import Testing
 /// asked for as the daemon asks (begin at an episode's start, end at its
 /// end), and the clips directory stays under its bound, oldest first.
 @Suite struct ClipRecorderTests {
+  /// Clips a recorder finished (on the source's thread).
+  private final class FinishedClips: Sendable {
+    let clips = Mutex<[ClipRecorder.Clip]>([])
+  }
+
+  /// A recorder with `settings` on `video`, read at 10 fps as the daemon's reader reads it.
+  private func recording(_ video: String, _ settings: ClipRecorder.Settings) throws -> (
+    ClipRecorder, VideoSource, FinishedClips
+  ) {
+    let finished = FinishedClips()
+    let recorder = ClipRecorder(
+      settings: settings, camera: "test", onClip: { clip in finished.clips.withLock { $0.append(clip) } },
+      log: { _ in })
+    var options = SourceOptions()
+    options.geometry = .clip(32)
+    options.sampleRate = 10
+    options.clips = recorder
+    return (recorder, try VideoSource(url: video, options: options), finished)
+  }
+
   @Test func clipsAreBoundedOldestFirstButTheNewestStays() throws {
     let directory = try Repository.temporaryDirectory("clip-recorder")
     let video = directory.appendingPathComponent("pattern.mp4").path
@@ -23,14 +43,7 @@ import Testing
     settings.preRoll = 1
     settings.postRoll = 1
     settings.maxBytes = 1  // every clip is over it: only the newest may stay
-    let finished = Mutex<[ClipRecorder.Clip]>([])
-    let recorder = ClipRecorder(
-      settings: settings, camera: "test", onClip: { clip in finished.withLock { $0.append(clip) } }, log: { _ in })
-    var options = SourceOptions()
-    options.geometry = .clip(32)
-    options.sampleRate = 10
-    options.clips = recorder
-    let source = try VideoSource(url: video, options: options)
+    let (recorder, source, finished) = try recording(video, settings)
     let episodes = [(5.0, 8.0), (12.0, 14.0), (20.0, 23.0)]
     let ids = (0..<3).map { String(format: "0000000%d-0000-4000-8000-000000000000", $0) }
     while let frame = try source.nextFrame() {
@@ -40,7 +53,7 @@ import Testing
       }
     }
     recorder.close()
-    let clips = finished.withLock { $0 }
+    let clips = finished.clips.withLock { $0 }
     #expect(clips.map(\.id) == ids)
     for (clip, (start, end)) in zip(clips, episodes) {
       // Keyframes every second: the clip starts on the one at start − 1 s and ends past end + 1 s.
@@ -76,14 +89,7 @@ import Testing
     settings.ringSeconds = 3
     settings.preRoll = 1
     settings.postRoll = 1
-    let finished = Mutex<[ClipRecorder.Clip]>([])
-    let recorder = ClipRecorder(
-      settings: settings, camera: "test", onClip: { clip in finished.withLock { $0.append(clip) } }, log: { _ in })
-    var options = SourceOptions()
-    options.geometry = .clip(32)
-    options.sampleRate = 10
-    options.clips = recorder
-    let source = try VideoSource(url: video, options: options)
+    let (recorder, source, finished) = try recording(video, settings)
     let id = "00000001-0000-4000-8000-000000000000"
     var last = 0.0
     while let frame = try source.nextFrame() {
@@ -97,7 +103,7 @@ import Testing
     #expect(
       times.count <= 42 && (times.min() ?? 0) >= last - 4.1, "\(times.count) packets, \(times.min() ?? 0)…\(last)")
     recorder.close()
-    let clips = finished.withLock { $0 }
+    let clips = finished.clips.withLock { $0 }
     #expect(clips.map(\.id) == [id])
     if let clip = clips.first { #expect(abs(clip.startTime - 14) < 0.05 && clip.endTime >= 18, "\(clip)") }
   }

@@ -21,12 +21,16 @@ model=()
   /usr/bin/python3 tools/synthetic/generate.py --out "$data" --seed 8 --test 0 --long 24 --long-seconds 60 \
     --long-split val --style "$style"
 swift build -c release --product monitor >/dev/null
+# tune_rules.py pairs the reports with the manifest's videos by position, so
+# they are replayed in the manifest's order (a glob puts camera-10 before camera-2).
+mapfile -t videos < <(/usr/bin/python3 -c 'import json, sys
+for video in json.load(open(sys.argv[1]))["long"]: print(video["file"])' "$data/manifest.json")
 reports=()
 for fps in $rates; do
   echo "tune_rules: replaying the validation videos at $fps fps" >&2
-  for video in "$data"/long/camera-*.mp4; do
+  for video in "${videos[@]}"; do
     report=$data/replay-$(basename "$video" .mp4)-fps$fps.json
-    .build/release/monitor replay "$video" --rules-dir "$rules" "${model[@]}" --fps "$fps" --precision fp32 --json \
+    .build/release/monitor replay "$data/$video" --rules-dir "$rules" "${model[@]}" --fps "$fps" --precision fp32 --json \
       >"$report" 2>/dev/null
     reports+=("$report")
   done

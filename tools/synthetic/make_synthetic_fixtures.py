@@ -18,12 +18,30 @@ from transformers import CLIPModel
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from train import MeanPHead, Tokens, decode, embed_images, ensemble, load_adapter, padded  # noqa: E402
+from train import MeanPHead, Tokens, decode, embed_images, ensemble, padded  # noqa: E402
+
+sys.path.insert(0, os.path.join(HERE, "..", "temporal"))
+from continuous_mamba import ContinuousAdapter  # noqa: E402
 
 ROOT = os.path.join(HERE, "..", "..")
 MODEL = os.path.join(ROOT, "models", "synthetic")
 DATA = os.path.join(ROOT, "bench-out", "synthetic")
 OUT = os.path.join(ROOT, "Tests", "Fixtures", "synthetic")
+
+
+FPS = 4  # the fixture clips' frames: every second frame of the world's 8 fps
+
+
+def load_adapter(path):
+    """The exported adapter, stepped in stream time as the daemon steps it (at its own nominal rate)."""
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+    with safe_open(path, "pt") as f:
+        nominal = float(f.metadata()["nominal_interval"])
+    tensors = load_file(path)
+    adapter = ContinuousAdapter(tensors["norm.weight"].shape[0], nominal_interval=nominal)
+    adapter.load_tensors(tensors)
+    return adapter.eval()
 
 
 def main():
@@ -41,14 +59,14 @@ def main():
             e = embed_images(model, decode(os.path.join(OUT, name))[::2])
             batch, lengths = padded([e])
             meanp = MeanPHead()(batch, lengths)[0]
-            adapter = mamba(batch, lengths)[0]
+            adapter = F.normalize(mamba(e[None], torch.arange(len(e), dtype=torch.float32)[None] / FPS)[0, -1], dim=-1)
             caption, twin = ensemble(model, tokens, [clip["canonical"], clip["twin"]])
             cases.append({"file": name, "caption": clip["canonical"], "twin": clip["twin"], "frames": len(e),
                           "frame_embeddings": e.tolist(),
                           "meanP": meanp.tolist(), "mamba": adapter.tolist(), "caption_embedding": caption.tolist(),
                           "twin_embedding": twin.tolist()})
     with open(os.path.join(OUT, "expected.json"), "w") as f:
-        json.dump({"fps": 4, "cases": cases}, f)
+        json.dump({"fps": FPS, "cases": cases}, f)
     shutil.copy(os.path.join(MODEL, "VERSIONS.txt"), os.path.join(OUT, "VERSIONS.txt"))
     print(f"wrote {len(cases)} cases to {OUT}")
 

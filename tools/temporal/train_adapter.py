@@ -259,6 +259,20 @@ def export(adapter, path, args, embedder, report, events, started):
     save_file(adapter.tensors(), path, metadata=metadata)
 
 
+def initial_tensors(path, width):
+    """An exported adapter's weights, refused in one line when they cannot start this one."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+    try:
+        tensors = load_file(path)
+    except (OSError, SafetensorError) as error:
+        sys.exit(f"train-adapter: --init {path}: {error}")
+    if "norm.weight" not in tensors or tensors["norm.weight"].shape[0] != width:
+        found = tensors["norm.weight"].shape[0] if "norm.weight" in tensors else "no adapter"
+        sys.exit(f"train-adapter: --init {path}: width {found}, but this CLIP's embeddings are {width} wide")
+    return tensors
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
@@ -280,6 +294,8 @@ def main():
     parser.add_argument("--threshold", type=float, default=0.5, help="validation: the rules' threshold")
     parser.add_argument("--look-shift", type=float, default=0.0, help="share of windows moved to another "
                         "file's look (the difference of the two files' mean frame embeddings)")
+    parser.add_argument("--init", help="start from this exported temporal.safetensors (same width) instead of "
+                        "fresh weights: e.g. an adapter trained at one rate, taught here to run at any")
     parser.add_argument("--checkpoint-every", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
@@ -301,6 +317,7 @@ def main():
             sys.exit(f"train-adapter: {path}: no such background video")
     fps = 1 / args.min_interval
     embedder = Embedder(args.clip, os.path.join(args.work, "frames"), args.device, fps)
+    initial = initial_tensors(args.init, embedder.width) if args.init else None  # refused before the slow part
     files = sorted({e.file for e in events + held_out} | set(args.background))
     progress = Progress(len(files), "embedding footage:")
     for done, path in enumerate(files, 1):
@@ -309,7 +326,11 @@ def main():
     dataset = Dataset(events, args.background, embedder)
     log(f"train-adapter: {len(events)} events, {len(dataset.captions)} captions, {len(dataset.files)} files, "
         f"width {embedder.width}, device {args.device}")
-    adapter = ContinuousAdapter(embedder.width, nominal_interval=args.nominal_interval).to(args.device)
+    adapter = ContinuousAdapter(embedder.width, nominal_interval=args.nominal_interval)
+    if initial is not None:
+        adapter.load_tensors(initial)
+        log(f"train-adapter: starting from {args.init}")
+    adapter = adapter.to(args.device)
     optimiser = torch.optim.AdamW(adapter.parameters(), lr=args.lr, weight_decay=0.01)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, args.lr, total_steps=args.steps, pct_start=0.1)
     checkpoint = os.path.join(args.work, "checkpoint.pt")

@@ -11,7 +11,7 @@
 #  3. 48 one-minute camera videos in the training styles (seed 31) labelled with
 #     their events, and 24 validation videos (seed 8), no held-out combination;
 #  4. tools/train-adapter on them: the temporal adapter the daemon runs, trained
-#     at irregular rates (0.125-1 s between frames), replacing train.py's 4 fps one;
+#     at irregular rates (0.125-1 s between frames) from train.py's 4 fps one;
 #  5. touches the C file that links the model into the binary, so the next build
 #     embeds it, and rewrites the Swift = PyTorch fixtures.
 # Then: tools/synthetic/tune_rules.sh (rule thresholds on the validation videos).
@@ -35,9 +35,11 @@ python tools/synthetic/train.py --data bench-out/synthetic-train --held-out-styl
   --out models/synthetic "$@"
 python tools/temporal/synthetic_labels.py bench-out/adapter-train-train >bench-out/adapter-train-train/labels.jsonl
 python tools/temporal/synthetic_labels.py bench-out/synthetic-val-train >bench-out/synthetic-val-train/labels.jsonl
+# Started from train.py's 4 fps head (--init): on the first world's validation videos that
+# beat fresh weights at every rate (docs/TEMPORAL.md, "Every rate from a 4 fps adapter").
 tools/train-adapter --clip models/synthetic --labels bench-out/adapter-train-train/labels.jsonl \
   --validation bench-out/synthetic-val-train/labels.jsonl --work bench-out/train-adapter \
-  --out models/synthetic/temporal.safetensors
+  --init models/synthetic/temporal.safetensors --out models/synthetic/temporal.safetensors
 touch Sources/CEmbeddedModel/embedded_model.c
 python tools/synthetic/make_synthetic_fixtures.py
 echo "train.sh: $(( ($(date +%s) - started) / 60 )) min" >&2

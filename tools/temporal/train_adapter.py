@@ -16,7 +16,9 @@ caption, the row's negatives and reversal, and the daemon's background
 scenes (the contrasts of every rule's calibrated score); from 2.5 s after
 an event (and on background footage) it must prefer the background scenes.
 Rows with a `reversed` caption are also trained played backwards, as that
-caption.
+caption. --init starts from an exported adapter; --keep then also holds its
+outputs where it already works (footage at its own steady rate) while the
+new one learns the other rates.
 
 Checkpoints every --checkpoint-every steps into --work (resumed with
 --resume); frame embeddings are cached there. Reports event precision and
@@ -105,8 +107,11 @@ class Dataset:
         return out
 
 
-def sample_times(rng, duration, args):
-    """Irregular frame times over [0, duration): a camera rate, jitter, dropped frames, gaps."""
+def sample_times(rng, duration, args, interval=None):
+    """Irregular frame times over [0, duration): a camera rate, jitter, dropped frames, gaps;
+    with `interval`, frames exactly that far apart."""
+    if interval is not None:
+        return [i * interval for i in range(int(duration / interval))]
     base = math.exp(rng.uniform(math.log(args.min_interval), math.log(args.max_interval)))
     times, t = [], rng.uniform(0, base)
     while t < duration:
@@ -120,14 +125,14 @@ def sample_times(rng, duration, args):
     return times
 
 
-def window(dataset, rng, args):
-    """One training window: (embeddings (L, d), times (L), targets (L))."""
+def window(dataset, rng, args, interval=None):
+    """One training window: (embeddings (L, d), times (L), targets (L)); `interval`: a steady rate."""
     path = rng.choice(list(dataset.files))
     frames = dataset.files[path]
     duration = len(frames) / dataset.fps
     length = min(duration, args.window)
     events = dataset.events[path]
-    backwards = bool(events) and any(e.reversed for e in events) and rng.random() < 0.5
+    backwards = bool(events) and any(e.reversed for e in events) and rng.random() < 0.5 and interval is None
     if events and rng.random() < 0.8:  # around an event, with what came before it
         candidates = [e for e in events if e.reversed] if backwards else events
         event = rng.choice(candidates)
@@ -135,7 +140,7 @@ def window(dataset, rng, args):
     else:
         begin = rng.uniform(0, duration - length)
     begin = max(0.0, begin)
-    local = sample_times(rng, length, args)
+    local = sample_times(rng, length, args, interval)
     absolute = [begin + t for t in local]
     if backwards:  # the same frames played backwards, timed forwards
         absolute = absolute[::-1]
@@ -150,11 +155,30 @@ def window(dataset, rng, args):
     return embeddings, torch.tensor(local, dtype=torch.float32), torch.from_numpy(targets)
 
 
-def loss_of(adapter, batch, dataset, scale, device):
+def padded(batch, device):
+    """Windows of several lengths as (B, L) tensors: padding frames far in the future, never asked."""
     embeddings = torch.nn.utils.rnn.pad_sequence([b[0] for b in batch], batch_first=True).to(device)
     times = torch.stack([F.pad(b[1], (0, embeddings.shape[1] - len(b[1])), value=float(b[1][-1])) + 1e3 * (
         torch.arange(embeddings.shape[1]) >= len(b[1])) for b in batch]).to(device)
     targets = torch.stack([F.pad(b[2], (0, embeddings.shape[1] - len(b[2])), value=-2) for b in batch]).to(device)
+    return embeddings, times, targets
+
+
+def keep_loss(adapter, teacher, batch, device):
+    """How far the adapter's outputs moved from the --init adapter's, on windows at the latter's own
+    steady rate (1 - cosine, averaged over real frames): what it knew there is kept while it learns
+    the other rates."""
+    embeddings, times, _ = padded(batch, device)
+    real = torch.arange(embeddings.shape[1], device=device)[None] < torch.tensor([len(b[0]) for b in batch],
+                                                                               device=device)[:, None]
+    with torch.no_grad():
+        wanted = teacher(embeddings, times)
+    moved = 1 - F.cosine_similarity(adapter(embeddings, times), wanted, dim=-1)
+    return moved[real].mean()
+
+
+def loss_of(adapter, batch, dataset, scale, device):
+    embeddings, times, targets = padded(batch, device)
     out = F.normalize(adapter(embeddings, times), dim=-1)
     logits = scale * out @ dataset.text.to(device).T  # (B, L, captions + backgrounds)
     captions = len(dataset.captions)
@@ -260,17 +284,19 @@ def export(adapter, path, args, embedder, report, events, started):
 
 
 def initial_tensors(path, width):
-    """An exported adapter's weights, refused in one line when they cannot start this one."""
-    from safetensors import SafetensorError
+    """An exported adapter's weights and nominal interval, refused in one line when they cannot start this one."""
+    from safetensors import SafetensorError, safe_open
     from safetensors.torch import load_file
     try:
         tensors = load_file(path)
-    except (OSError, SafetensorError) as error:
+        with safe_open(path, "pt") as f:
+            nominal = float((f.metadata() or {}).get("nominal_interval", 0.25))
+    except (OSError, SafetensorError, ValueError) as error:
         sys.exit(f"train-adapter: --init {path}: {error}")
     if "norm.weight" not in tensors or tensors["norm.weight"].shape[0] != width:
         found = tensors["norm.weight"].shape[0] if "norm.weight" in tensors else "no adapter"
         sys.exit(f"train-adapter: --init {path}: width {found}, but this CLIP's embeddings are {width} wide")
-    return tensors
+    return tensors, nominal
 
 
 def main():
@@ -296,10 +322,16 @@ def main():
                         "file's look (the difference of the two files' mean frame embeddings)")
     parser.add_argument("--init", help="start from this exported temporal.safetensors (same width) instead of "
                         "fresh weights: e.g. an adapter trained at one rate, taught here to run at any")
+    parser.add_argument("--keep", type=float, default=0.0, help="with --init: weight of a loss that keeps the "
+                        "outputs of the --init adapter on footage at its own steady rate (0: off)")
     parser.add_argument("--checkpoint-every", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = parser.parse_args()
+    if args.keep and not args.init:
+        parser.error("--keep keeps what the --init adapter does: give --init")
+    if args.keep < 0:
+        parser.error("--keep is a loss weight, 0 or more")
     if not 0 <= args.look_shift <= 1:
         parser.error("--look-shift is a share of windows, between 0 and 1")
     if not 0 < args.min_interval <= args.nominal_interval <= args.max_interval:
@@ -327,9 +359,14 @@ def main():
     log(f"train-adapter: {len(events)} events, {len(dataset.captions)} captions, {len(dataset.files)} files, "
         f"width {embedder.width}, device {args.device}")
     adapter = ContinuousAdapter(embedder.width, nominal_interval=args.nominal_interval)
+    teacher = None
     if initial is not None:
-        adapter.load_tensors(initial)
+        adapter.load_tensors(initial[0])
         log(f"train-adapter: starting from {args.init}")
+        if args.keep:
+            teacher = ContinuousAdapter(embedder.width, nominal_interval=initial[1])
+            teacher.load_tensors(initial[0])
+            teacher = teacher.to(args.device).eval().requires_grad_(False)
     adapter = adapter.to(args.device)
     optimiser = torch.optim.AdamW(adapter.parameters(), lr=args.lr, weight_decay=0.01)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, args.lr, total_steps=args.steps, pct_start=0.1)
@@ -349,6 +386,10 @@ def main():
     for step in range(first, args.steps):
         loss = loss_of(adapter, [window(dataset, rng, args) for _ in range(args.batch)], dataset,
                        embedder.logit_scale, args.device)
+        if teacher is not None:
+            kept = keep_loss(adapter, teacher, [window(dataset, rng, args, teacher.nominal_interval)
+                                                for _ in range(args.batch // 2)], args.device)
+            loss = args.keep * kept if loss is None else loss + args.keep * kept
         if loss is not None:
             optimiser.zero_grad()
             loss.backward()

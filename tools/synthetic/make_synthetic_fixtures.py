@@ -32,22 +32,11 @@ OUT = os.path.join(ROOT, "Tests", "Fixtures", "synthetic")
 FPS = 4  # the fixture clips' frames: every second frame of the world's 8 fps
 
 
-def load_adapter(path):
-    """The exported adapter, stepped in stream time as the daemon steps it (at its own nominal rate)."""
-    from safetensors import safe_open
-    from safetensors.torch import load_file
-    with safe_open(path, "pt") as f:
-        nominal = float(f.metadata()["nominal_interval"])
-    tensors = load_file(path)
-    adapter = ContinuousAdapter(tensors["norm.weight"].shape[0], nominal_interval=nominal)
-    adapter.load_tensors(tensors)
-    return adapter.eval()
-
-
 def main():
     model = CLIPModel.from_pretrained(MODEL).eval()
     tokens = Tokens(MODEL)
-    mamba = load_adapter(os.path.join(MODEL, "temporal.safetensors"))
+    # Stepped in stream time as the daemon steps it, at the adapter's own nominal rate.
+    mamba = ContinuousAdapter.load(os.path.join(MODEL, "temporal.safetensors")).eval()
     manifest = json.load(open(os.path.join(DATA, "manifest.json")))
     clips = [c for c in manifest["test"] if c["twin"]][:6]
     os.makedirs(OUT, exist_ok=True)

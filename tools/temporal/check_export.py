@@ -14,8 +14,6 @@ import sys
 import tempfile
 
 import torch
-from safetensors import safe_open
-from safetensors.torch import load_file
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from continuous_mamba import ContinuousAdapter  # noqa: E402
@@ -26,12 +24,7 @@ def main():
     clip_dir, temporal, video, trace_path = sys.argv[1:5]
     fps = float(sys.argv[5]) if len(sys.argv) > 5 else 4.0
     trace = json.load(open(trace_path))
-    tensors = load_file(temporal)
-    with safe_open(temporal, "pt") as handle:
-        metadata = handle.metadata()
-    adapter = ContinuousAdapter(tensors["norm.weight"].shape[0],
-                                nominal_interval=float(metadata["nominal_interval"])).eval()
-    adapter.load_tensors(tensors)
+    adapter = ContinuousAdapter.load(temporal).eval()
     embeddings = torch.tensor(trace["embeddings"])[None]
     times = torch.tensor(trace["times"], dtype=torch.float32)[None]
     with torch.no_grad():

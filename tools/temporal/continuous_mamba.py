@@ -90,6 +90,18 @@ class ContinuousAdapter(torch.nn.Module):
         out["gate"] = self.gate.detach().contiguous().clone()
         return out
 
+    @classmethod
+    def load(cls, path):
+        """An exported temporal.safetensors at its own nominal interval (0.5 s when its metadata
+        gives none, as the daemon's TemporalAdapter assumes)."""
+        from safetensors import safe_open
+        with safe_open(path, "pt") as f:
+            tensors = {name: f.get_tensor(name) for name in f.keys()}
+            nominal = float((f.metadata() or {}).get("nominal_interval", 0.5))
+        adapter = cls(tensors["norm.weight"].shape[0], nominal_interval=nominal)
+        adapter.load_tensors(tensors)
+        return adapter
+
     def load_tensors(self, tensors):
         self.block.load_state_dict({k: v for k, v in tensors.items() if not k.startswith(("norm.", "gate"))})
         self.norm.load_state_dict({"weight": tensors["norm.weight"], "bias": tensors["norm.bias"]})

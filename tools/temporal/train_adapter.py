@@ -283,20 +283,17 @@ def export(adapter, path, args, embedder, report, events, started):
     save_file(adapter.tensors(), path, metadata=metadata)
 
 
-def initial_tensors(path, width):
-    """An exported adapter's weights and nominal interval, refused in one line when they cannot start this one."""
-    from safetensors import SafetensorError, safe_open
-    from safetensors.torch import load_file
+def initial_adapter(path, width):
+    """The exported adapter --init names, refused in one line when it cannot start this one."""
+    from safetensors import SafetensorError
     try:
-        tensors = load_file(path)
-        with safe_open(path, "pt") as f:
-            nominal = float((f.metadata() or {}).get("nominal_interval", 0.25))
-    except (OSError, SafetensorError, ValueError) as error:
-        sys.exit(f"train-adapter: --init {path}: {error}")
-    if "norm.weight" not in tensors or tensors["norm.weight"].shape[0] != width:
-        found = tensors["norm.weight"].shape[0] if "norm.weight" in tensors else "no adapter"
-        sys.exit(f"train-adapter: --init {path}: width {found}, but this CLIP's embeddings are {width} wide")
-    return tensors, nominal
+        initial = ContinuousAdapter.load(path)
+    except (OSError, SafetensorError, ValueError, KeyError, RuntimeError) as error:
+        sys.exit(f"train-adapter: --init {path}: not an exported adapter ({' '.join(str(error).split())})")
+    if initial.config.d_model != width:
+        sys.exit(f"train-adapter: --init {path}: width {initial.config.d_model}, "
+                 f"but this CLIP's embeddings are {width} wide")
+    return initial
 
 
 def main():
@@ -328,6 +325,8 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     args = parser.parse_args()
+    if args.steps < 20:
+        parser.error("--steps: at least 20 (the learning-rate schedule warms up over the first tenth)")
     if args.keep and not args.init:
         parser.error("--keep keeps what the --init adapter does: give --init")
     if args.keep < 0:
@@ -349,7 +348,7 @@ def main():
             sys.exit(f"train-adapter: {path}: no such background video")
     fps = 1 / args.min_interval
     embedder = Embedder(args.clip, os.path.join(args.work, "frames"), args.device, fps)
-    initial = initial_tensors(args.init, embedder.width) if args.init else None  # refused before the slow part
+    initial = initial_adapter(args.init, embedder.width) if args.init else None  # refused before the slow part
     files = sorted({e.file for e in events + held_out} | set(args.background))
     progress = Progress(len(files), "embedding footage:")
     for done, path in enumerate(files, 1):
@@ -361,12 +360,10 @@ def main():
     adapter = ContinuousAdapter(embedder.width, nominal_interval=args.nominal_interval)
     teacher = None
     if initial is not None:
-        adapter.load_tensors(initial[0])
+        adapter.load_tensors(initial.tensors())
         log(f"train-adapter: starting from {args.init}")
         if args.keep:
-            teacher = ContinuousAdapter(embedder.width, nominal_interval=initial[1])
-            teacher.load_tensors(initial[0])
-            teacher = teacher.to(args.device).eval().requires_grad_(False)
+            teacher = initial.to(args.device).eval().requires_grad_(False)
     adapter = adapter.to(args.device)
     optimiser = torch.optim.AdamW(adapter.parameters(), lr=args.lr, weight_decay=0.01)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, args.lr, total_steps=args.steps, pct_start=0.1)

@@ -154,12 +154,13 @@ public struct Configuration: Sendable, Equatable {
   public var precision: ModelPrecision = .auto
   public var mqtt = MQTT()
   public var history = History()
+  public var memory = Memory()
   public var clips = Clips()
   public var http = HTTP()
   public var cameras: [Camera] = []
 
   public static let keys = [
-    "node", "rules_dir", "state_dir", "threads", "model", "mqtt", "history", "http", "clips", "cameras",
+    "node", "rules_dir", "state_dir", "threads", "model", "mqtt", "history", "memory", "http", "clips", "cameras",
   ]
   public static let modelKeys = ["clip", "temporal", "precision"]
 
@@ -226,6 +227,7 @@ public struct Configuration: Sendable, Equatable {
     }
     if let section = try Self.section("mqtt", in: table, file: file) { mqtt = try MQTT(section, file: file) }
     if let section = try Self.section("history", in: table, file: file) { history = try History(section, file: file) }
+    if let section = try Self.section("memory", in: table, file: file) { memory = try Memory(section, file: file) }
     if let section = try Self.section("http", in: table, file: file) { http = try HTTP(section, file: file) }
     if let section = try Self.section("clips", in: table, file: file) { clips = try Clips(section, file: file) }
     if let entry = table["cameras"] {

@@ -15,7 +15,7 @@ import GRDB
 public final class EventHistory: Sendable {
   public static let fileName = "history.sqlite"
   public let directory: String
-  private let pool: DatabasePool
+  let pool: DatabasePool
 
   /// Opens (creating and migrating it unless `readOnly`) the history in `directory`.
   public init(directory: String, readOnly: Bool = false) throws(HistoryError) {
@@ -159,7 +159,8 @@ public final class EventHistory: Sendable {
     try read { db in try StoredEvent.filter(Column("id") == id).fetchOne(db) }
   }
 
-  /// Bytes the history holds: live database pages and snapshot files.
+  /// Bytes the episodes hold: live database pages (less what the memory's
+  /// rows take, which has its own bound) and snapshot files.
   public func size() throws(HistoryError) -> Int {
     try read { db in
       let pages =
@@ -168,7 +169,9 @@ public final class EventHistory: Sendable {
           sql:
             "SELECT (page_count - freelist_count) * page_size FROM pragma_page_count, pragma_freelist_count, pragma_page_size"
         ) ?? 0
-      return pages + (try Int.fetchOne(db, sql: "SELECT coalesce(sum(snapshot_bytes), 0) FROM episode") ?? 0)
+      let memory = try Int.fetchOne(db, sql: "SELECT coalesce(sum(bytes), 0) FROM memory_entry") ?? 0
+      return max(0, pages - memory)
+        + (try Int.fetchOne(db, sql: "SELECT coalesce(sum(snapshot_bytes), 0) FROM episode") ?? 0)
     }
   }
 
@@ -224,7 +227,7 @@ public final class EventHistory: Sendable {
     try read { db in try HistorySchema.migrator.appliedMigrations(db) }
   }
 
-  private func read<T>(_ body: (Database) throws -> T) throws(HistoryError) -> T {
+  func read<T>(_ body: (Database) throws -> T) throws(HistoryError) -> T {
     do {
       return try pool.read(body)
     } catch {

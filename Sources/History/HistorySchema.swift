@@ -43,6 +43,29 @@ enum HistorySchema {
     migrator.registerMigration("v3-region") { db in
       try db.alter(table: "episode") { table in table.add(column: "region", .text) }
     }
+    // The long-term memory (`MemoryBank`): each camera view's compressed
+    // blocks, the embeddings as float32 blobs, thumbnails as JPEG blobs (a few
+    // kilobytes each: SQLite keeps blobs that small as fast as files, and a
+    // purge is one DELETE). `bytes` is what a row costs, for retention and
+    // for keeping the episodes' size apart from the memory's.
+    migrator.registerMigration("v4-memory") { db in
+      try db.create(table: "memory_entry") { table in
+        table.autoIncrementedPrimaryKey("id")
+        table.column("camera", .text).notNull()
+        table.column("view", .text).notNull()
+        table.column("block_start", .double).notNull()
+        table.column("position", .integer).notNull()
+        table.column("start", .double).notNull()
+        table.column("end", .double).notNull()
+        table.column("frames", .integer).notNull()
+        table.column("model", .text).notNull()
+        table.column("embedding", .blob).notNull()
+        table.column("thumbnail", .blob)
+        table.column("bytes", .integer).notNull()
+        table.uniqueKey(["camera", "view", "block_start", "position"])
+      }
+      try db.create(index: "memory_entry_start", on: "memory_entry", columns: ["start"])
+    }
     return migrator
   }
 }

@@ -35,7 +35,8 @@ struct Monitor: AsyncParsableCommand {
     version: version,
     subcommands: [
       Run.self, AddRule.self, RemoveRule.self, ListRules.self, EnableRule.self, DisableRule.self, CheckConfig.self,
-      ReplayCommand.self, EventsCommand.self, FeedbackCommand.self, Probe.self, ModelCommand.self,
+      ReplayCommand.self, EventsCommand.self, SearchCommand.self, MemoryCommand.self, FeedbackCommand.self, Probe.self,
+      ModelCommand.self,
       Embed.self, Version.self,
     ]
   )

@@ -102,7 +102,7 @@ import Testing
       try old.insertFirstSchemaRow(id: Self.ids[4], at: 10)
     }
     let history = try EventHistory(directory: directory)
-    #expect(try history.appliedMigrations() == ["v1-episodes", "v2-clip-feedback", "v3-region"])
+    #expect(try history.appliedMigrations() == ["v1-episodes", "v2-clip-feedback", "v3-region", "v4-memory"])
     let row = try #require(try history.event(id: Self.ids[4]))
     #expect(row.startedAt == 10 && row.clipPath == nil && row.feedback == nil && row.region == nil)
     var inRegion = Self.event(.new, id: Self.ids[5])

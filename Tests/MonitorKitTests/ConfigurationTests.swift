@@ -78,7 +78,7 @@ import Testing
   @Test(arguments: [
     (
       "trheads = 2",
-      "m.toml:1: unknown key 'trheads' (did you mean 'threads'?); valid keys: node, rules_dir, state_dir, threads, model, mqtt, history, http, clips, cameras"
+      "m.toml:1: unknown key 'trheads' (did you mean 'threads'?); valid keys: node, rules_dir, state_dir, threads, model, mqtt, history, memory, http, clips, cameras"
     ),
     ("threads = 0", "m.toml:1: threads must be 1…64, got 0"),
     ("node = \"Edge 1\"", "m.toml:1: node 'Edge 1' must be a–z, 0–9, '-' or '_' (it names MQTT topics)"),
@@ -95,6 +95,12 @@ import Testing
     ("[clips]\npre_roll = -1", "m.toml:2: clips pre_roll must be 0…60 seconds, got -1.0"),
     ("[clips]\npost_roll = 601", "m.toml:2: clips post_roll must be 0…600 seconds, got 601.0"),
     ("[clips]\nring_megabytes = 0", "m.toml:2: clips ring_megabytes must be 1…1024, got 0"),
+    ("[memory]\nblock_seconds = 5", "m.toml:2: memory block_seconds must be 10…3600 seconds, got 5.0"),
+    ("[memory]\nentries_per_block = 0", "m.toml:2: memory entries_per_block must be 1…256, got 0"),
+    (
+      "[memory]\nblocks = 3",
+      "m.toml:2: unknown key 'blocks'; valid keys: enabled, block_seconds, entries_per_block, keep_days, max_megabytes"
+    ),
     (
       "[clips]\npreroll = 3",
       "m.toml:2: unknown key 'preroll' (did you mean 'pre_roll'?); valid keys: enabled, pre_roll, post_roll, max_megabytes, ring_megabytes"

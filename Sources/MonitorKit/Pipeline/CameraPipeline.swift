@@ -35,6 +35,9 @@ public final class CameraPipeline: @unchecked Sendable {
   // Any thread.
   private let counters = Mutex((embedded: 0, still: 0, latency: LatencySamples()))
 
+  /// Long-term memory for search (the daemon with `[memory]` on; replay keeps none).
+  private let memory: CameraMemory?
+
   /// Clips around episodes (the daemon with `[clips]` on; replay keeps none).
   private let clipRecorder: ClipRecorder?
   private let episodeClips: EpisodeClips?
@@ -46,9 +49,12 @@ public final class CameraPipeline: @unchecked Sendable {
   public init(
     id: CameraID, settings: Configuration.Camera, engine: Engine, realtime: Bool, snapshots: Bool = false,
     clips: ClipRecorder.Settings? = nil, onClip: @escaping @Sendable (AlertEvent) -> Void = { _ in },
-    stallTimeout: Double? = nil, log: @escaping @Sendable (String) -> Void
+    memory: MemoryBlockSettings? = nil, stallTimeout: Double? = nil, log: @escaping @Sendable (String) -> Void
   ) throws(VideoError) {
     self.id = id
+    self.memory = memory.map {
+      CameraMemory(camera: id.name, settings: $0, wallClock: { Date().timeIntervalSince1970 })
+    }
     self.settings = settings
     self.log = log
     var options = SourceOptions()
@@ -192,6 +198,7 @@ public final class CameraPipeline: @unchecked Sendable {
   ) -> (events: [PendingEvent], scores: [CameraState.Score]) {
     lastTime = frame.pts
     lastEmbeddings = embeddings
+    memory?.add(embeddings, frame: frame)
     var result = state.process(frame: frame, embeddings: embeddings, rules: rules, engine: engine)
     result.events += askForClips(result.events)
     counters.withLock {
@@ -225,6 +232,10 @@ public final class CameraPipeline: @unchecked Sendable {
     }
     return updates
   }
+
+  /// Memory blocks closed since the last call, and (`includingOpen`) copies
+  /// of those in progress (inference thread; empty without `[memory]`).
+  func takeMemory(includingOpen: Bool) -> [MemoryBlock] { memory?.take(includingOpen: includingOpen) ?? [] }
 
   /// The temporal state to save (inference thread: a copy, no I/O); nil before the first frame.
   func savedTemporalState() -> TemporalStateStore.Saved? { state.savedTemporalState() }

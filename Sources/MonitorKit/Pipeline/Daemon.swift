@@ -104,13 +104,15 @@ public final class Daemon: @unchecked Sendable {
       states = nil
       log("state_dir \(configuration.stateDirectory): \(error); temporal states will not survive a restart")
     }
-    history = Self.openHistory(configuration, log: log)
+    let opened = Self.openHistory(configuration, log: log)
+    history = opened?.recorder
+    let memory = Self.memoryWriter(configuration, history: opened?.history, model: engine.fingerprint, log: log)
     let delivery = EventDelivery(
       // MQTT first: its outbox record is fsync'd before the log line and the
       // events file see the event, so a line there means a stored event.
       sinks: (publisher.map { [$0] } ?? []) + sinks + (history.map { [$0] } ?? [])
         + [EpisodeMetricsSink(metrics: metrics)],
-      journal: journal, states: states, log: log)
+      journal: journal, states: states, memory: memory, log: log)
     self.delivery = delivery
     let clipSettings = Self.clipSettings(configuration)
     var pipelines: [CameraPipeline] = []
@@ -120,7 +122,8 @@ public final class Daemon: @unchecked Sendable {
         pipelines.append(
           try CameraPipeline(
             id: id, settings: camera, engine: engine, realtime: true, snapshots: true, clips: clipSettings,
-            onClip: { [delivery] in delivery.enqueue([PendingEvent(event: $0, snapshot: nil)]) }, log: log))
+            onClip: { [delivery] in delivery.enqueue([PendingEvent(event: $0, snapshot: nil)]) },
+            memory: memory == nil ? nil : Self.memoryBlocks(configuration), log: log))
       } catch {
         log("camera \(camera.name): \(error)")  // validated at config load; kept for safety
       }
@@ -161,19 +164,39 @@ public final class Daemon: @unchecked Sendable {
 
   /// The history in `state_dir/history`, or nil (off, or the directory refused it: logged, the daemon runs on).
   private static func openHistory(_ configuration: Configuration, log: @escaping @Sendable (String) -> Void)
-    -> HistoryRecorder?
+    -> (recorder: HistoryRecorder, history: EventHistory)?
   {
     guard configuration.history.enabled else { return nil }
     do {
       let retention = Retention(
         days: Double(configuration.history.keepDays), megabytes: configuration.history.maxMegabytes)
-      return HistoryRecorder(
-        history: try EventHistory.openForWriting(directory: configuration.historyDirectory, log: log),
-        retention: retention, log: log)
+      let history = try EventHistory.openForWriting(directory: configuration.historyDirectory, log: log)
+      return (HistoryRecorder(history: history, retention: retention, log: log), history)
     } catch {
       log("event history off: \(error)")
       return nil
     }
+  }
+
+  /// The memory's writer into the history database; nil when `[memory]` is
+  /// off or there is no history (logged: the memory lives in its database).
+  private static func memoryWriter(
+    _ configuration: Configuration, history: EventHistory?, model: String, log: @escaping @Sendable (String) -> Void
+  ) -> MemoryWriter? {
+    guard configuration.memory.enabled else { return nil }
+    guard let history else {
+      log("memory off: it is kept in the event history, which is off")
+      return nil
+    }
+    return MemoryWriter(
+      history: history, model: model,
+      retention: Retention(days: Double(configuration.memory.keepDays), megabytes: configuration.memory.maxMegabytes),
+      log: log)
+  }
+
+  static func memoryBlocks(_ configuration: Configuration) -> MemoryBlockSettings {
+    MemoryBlockSettings(
+      blockSeconds: configuration.memory.blockSeconds, entriesPerBlock: configuration.memory.entriesPerBlock)
   }
 
   /// `[clips]` as the recorders take it; nil when off.

@@ -20,6 +20,9 @@ public final class EventDelivery: @unchecked Sendable {
   private let states: TemporalStateStore?
   /// Temporal states waiting to be written, the latest per camera.
   private var pendingStates: [CameraID: TemporalStateStore.Saved] = [:]
+  private let memory: MemoryWriter?
+  /// Memory blocks waiting to be stored, in order.
+  private var pendingMemory: [MemoryBlock] = []
   private var closed = false
   private var finished = false
   /// Whether the queue overflowed since the sinks last took a batch (one log line per stall).
@@ -35,13 +38,15 @@ public final class EventDelivery: @unchecked Sendable {
 
   /// `journal`: open episodes on disk, so a crash never leaves one open (the daemon; replay has none).
   /// `states`: where cameras' temporal states are saved (the daemon; replay has none).
+  /// `memory`: where cameras' memory blocks are stored (the daemon with `[memory]` on).
   public init(
     sinks: [any AlertSink], journal: EpisodeJournal? = nil, states: TemporalStateStore? = nil,
-    log: @escaping @Sendable (String) -> Void
+    memory: MemoryWriter? = nil, log: @escaping @Sendable (String) -> Void
   ) {
     self.sinks = sinks
     self.journal = journal
     self.states = states
+    self.memory = memory
     self.log = log
   }
 
@@ -77,6 +82,16 @@ public final class EventDelivery: @unchecked Sendable {
     condition.signal()
   }
 
+  /// Queues memory blocks to be stored (never blocks). Bounded like events:
+  /// past `capacity` blocks waiting (the disk stalled for hours), newer ones are dropped.
+  func store(_ blocks: [MemoryBlock]) {
+    guard memory != nil, !blocks.isEmpty else { return }
+    condition.lock()
+    defer { condition.unlock() }
+    pendingMemory += blocks.prefix(max(0, Self.capacity - pendingMemory.count))
+    condition.signal()
+  }
+
   /// Delivers what is queued, then ends the thread; waits up to `timeout` seconds.
   public func stop(timeout: Double) {
     condition.lock()
@@ -89,7 +104,8 @@ public final class EventDelivery: @unchecked Sendable {
 
   private func run() {
     let snapshots = JPEGEncoder()
-    while let (batch, saved) = next() {
+    while let (batch, saved, blocks) = next() {
+      if !blocks.isEmpty { memory?.store(blocks) }
       if !saved.isEmpty { states?.save(saved.sorted { $0.key.index < $1.key.index }.map { ($0.key, $0.value) }) }
       for pending in batch {
         var event = pending.event
@@ -113,13 +129,13 @@ public final class EventDelivery: @unchecked Sendable {
   }
 
   /// Everything queued, waiting for some; nil once closed and drained.
-  private func next() -> ([PendingEvent], [CameraID: TemporalStateStore.Saved])? {
+  private func next() -> ([PendingEvent], [CameraID: TemporalStateStore.Saved], [MemoryBlock])? {
     condition.lock()
     defer { condition.unlock() }
-    while pending.isEmpty && pendingStates.isEmpty && !closed { condition.wait() }
-    if pending.isEmpty && pendingStates.isEmpty { return nil }
+    while pending.isEmpty && pendingStates.isEmpty && pendingMemory.isEmpty && !closed { condition.wait() }
+    if pending.isEmpty && pendingStates.isEmpty && pendingMemory.isEmpty { return nil }
     stalled = false
-    defer { (pending, pendingStates) = ([], [:]) }
-    return (pending, pendingStates)
+    defer { (pending, pendingStates, pendingMemory) = ([], [:], []) }
+    return (pending, pendingStates, pendingMemory)
   }
 }

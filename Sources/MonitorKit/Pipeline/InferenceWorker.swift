@@ -51,10 +51,12 @@ final class InferenceWorker: @unchecked Sendable {
   /// open episode; false after `timeout` seconds.
   func join(timeout: Double) -> Bool { done.wait(timeout: .now() + timeout) == .success }
 
-  /// Copies every camera's temporal state (small, fixed size) for delivery to write.
+  /// Copies every camera's temporal state (small, fixed size) and its
+  /// memory blocks in progress for delivery to write.
   private func saveStates() {
     lastSave = .now
     delivery.save(pipelines.compactMap { pipeline in pipeline.savedTemporalState().map { (pipeline.id, $0) } })
+    delivery.store(pipelines.flatMap { $0.takeMemory(includingOpen: true) })
   }
 
   private func run() {
@@ -79,6 +81,7 @@ final class InferenceWorker: @unchecked Sendable {
           frame: item.frame, embeddings: embeddings, still: still, rules: rules, engine: engine)
         metrics.scored(camera: item.camera, still: still, decodedAt: item.frame.decodedAt)
         delivery.enqueue(events)
+        delivery.store(pipelines[item.camera.index].takeMemory(includingOpen: false))
       }
       for problem in engine.takeProblems() { log(problem) }
       if ContinuousClock.now - lastSave >= .seconds(TemporalStateStore.interval) { saveStates() }

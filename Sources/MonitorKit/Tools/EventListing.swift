@@ -71,11 +71,7 @@ public struct EventListing: Sendable {
           row.snapshot ?? "-", text("id", row),
         ]
       }
-    let widths = (0..<table[0].count).map { column in table.map { $0[column].count }.max() ?? 0 }
-    return table.map { row in
-      zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-        .trimmingCharacters(in: .whitespaces)
-    }
+    return TextTable.lines(table)
   }
 }
 

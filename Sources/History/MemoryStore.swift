@@ -1,0 +1,231 @@
+import Foundation
+import GRDB
+
+/// One compressed memory entry as it goes into the history database.
+public struct MemoryRecord: Sendable, Equatable {
+  public var start: Double
+  public var end: Double
+  public var frames: Int
+  public var embedding: [Float]
+  /// The entry's frame as JPEG; nil when it could not be encoded.
+  public var thumbnail: [UInt8]?
+
+  public init(start: Double, end: Double, frames: Int, embedding: [Float], thumbnail: [UInt8]?) {
+    (self.start, self.end, self.frames, self.embedding, self.thumbnail) = (start, end, frames, embedding, thumbnail)
+  }
+}
+
+/// One stored memory entry, as search reads it (no thumbnail: fetched by `id` when shown).
+public struct StoredMemoryEntry: Sendable, Equatable {
+  public var id: Int64
+  public var camera: String
+  /// The region's name, or nil for the whole frame.
+  public var region: String?
+  /// Wall-clock seconds since 1970.
+  public var start: Double
+  public var end: Double
+  public var frames: Int
+  public var embedding: [Float]
+
+  public init(
+    id: Int64, camera: String, region: String?, start: Double, end: Double, frames: Int, embedding: [Float]
+  ) {
+    (self.id, self.camera, self.region, self.start, self.end) = (id, camera, region, start, end)
+    (self.frames, self.embedding) = (frames, embedding)
+  }
+}
+
+/// Which memory entries to read or purge: wall-clock seconds since 1970; an
+/// entry is inside when its span overlaps [since, until].
+public struct MemoryQuery: Sendable, Equatable {
+  public var camera: String?
+  public var since: Double?
+  public var until: Double?
+
+  public init(camera: String? = nil, since: Double? = nil, until: Double? = nil) {
+    (self.camera, self.since, self.until) = (camera, since, until)
+  }
+
+  fileprivate var condition: (sql: String, arguments: StatementArguments) {
+    var parts: [String] = []
+    var arguments: StatementArguments = []
+    if let camera {
+      parts.append("camera = ?")
+      _ = arguments.append(contentsOf: [camera])
+    }
+    if let since {
+      parts.append("\"end\" >= ?")
+      _ = arguments.append(contentsOf: [since])
+    }
+    if let until {
+      parts.append("start <= ?")
+      _ = arguments.append(contentsOf: [until])
+    }
+    return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), arguments)
+  }
+}
+
+/// Per camera: what its memory holds.
+public struct MemoryUsage: Sendable, Equatable {
+  public var camera: String
+  public var entries: Int
+  public var bytes: Int
+  /// Seconds of footage the entries cover (block spans, gaps excluded).
+  public var seconds: Double
+  public var oldest: Double?
+}
+
+extension EventHistory {
+  /// Stores (replacing what was stored for it) one block of a camera view's
+  /// memory, made by the model with fingerprint `model`. `region` nil: the whole frame.
+  public func storeMemory(
+    camera: String, region: String?, blockStart: Double, model: String, entries: [MemoryRecord]
+  ) throws(HistoryError) {
+    do {
+      try pool.write { db in
+        try db.execute(
+          sql: "DELETE FROM memory_entry WHERE camera = ? AND view = ? AND block_start = ?",
+          arguments: [camera, region ?? "", blockStart])
+        for (position, entry) in entries.enumerated() {
+          let embedding = entry.embedding.withUnsafeBytes { Data($0) }
+          let bytes = Self.storedBytes(payload: embedding.count + (entry.thumbnail?.count ?? 0))
+          try db.execute(
+            sql: """
+              INSERT INTO memory_entry (camera, view, block_start, position, start, "end", frames, model, embedding,
+                thumbnail, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              """,
+            arguments: [
+              camera, region ?? "", blockStart, position, entry.start, entry.end, entry.frames, model, embedding,
+              entry.thumbnail.map { Data($0) }, bytes,
+            ])
+        }
+      }
+    } catch {
+      throw HistoryError("\(directory)/\(Self.fileName): memory of \(camera) not stored: \(Self.describe(error))")
+    }
+  }
+
+  /// Bytes a memory row costs beyond its blobs (keys, times, the two indexes), estimated.
+  static let memoryRowOverhead = 96
+
+  /// What a row with `payload` bytes of blobs takes in the file: a row too
+  /// large for its page spills into overflow pages, each used whole, so a
+  /// 4 kB thumbnail costs two pages, not 4 kB (SQLite's file format, "Cell
+  /// Payload Overflow Pages", at the default 4 096-byte page).
+  static func storedBytes(payload: Int) -> Int {
+    let (page, largestLocal, smallestLocal) = (4_096, 4_061, 489)
+    let size = payload + memoryRowOverhead
+    guard size > largestLocal else { return size }
+    let spilled = size - smallestLocal
+    return smallestLocal + (spilled + page - 5) / (page - 4) * page
+  }
+
+  /// The entries `query` covers that the model with fingerprint `model` made
+  /// (another model's embeddings are not comparable), oldest first.
+  public func memoryEntries(_ query: MemoryQuery, model: String) throws(HistoryError) -> [StoredMemoryEntry] {
+    let (condition, arguments) = query.condition
+    var all = arguments
+    _ = all.append(contentsOf: [model])
+    return try read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT id, camera, view, start, "end", frames, embedding FROM memory_entry
+          WHERE \(condition) AND model = ? ORDER BY camera, view, start
+          """, arguments: all
+      ).map { row in
+        let blob: Data = row["embedding"]
+        let embedding = blob.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        let view: String = row["view"]
+        return StoredMemoryEntry(
+          id: row["id"], camera: row["camera"], region: view.isEmpty ? nil : view, start: row["start"],
+          end: row["end"], frames: row["frames"], embedding: embedding)
+      }
+    }
+  }
+
+  /// The models the stored memory was made by, with their entry counts.
+  public func memoryModels() throws(HistoryError) -> [String: Int] {
+    try read { db in
+      Dictionary(
+        uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT model, count(*) AS n FROM memory_entry GROUP BY model")
+          .map { ($0["model"] as String, $0["n"] as Int) })
+    }
+  }
+
+  /// An entry's thumbnail (JPEG), or nil.
+  public func memoryThumbnail(id: Int64) throws(HistoryError) -> [UInt8]? {
+    try read { db in
+      try Data.fetchOne(db, sql: "SELECT thumbnail FROM memory_entry WHERE id = ?", arguments: [id]).map { [UInt8]($0) }
+    }
+  }
+
+  /// Deletes the entries `query` covers; returns how many.
+  @discardableResult
+  public func purgeMemory(_ query: MemoryQuery) throws(HistoryError) -> Int {
+    let (condition, arguments) = query.condition
+    do {
+      return try pool.write { db in
+        try db.execute(sql: "DELETE FROM memory_entry WHERE \(condition)", arguments: arguments)
+        return db.changesCount
+      }
+    } catch {
+      throw HistoryError("\(directory)/\(Self.fileName): memory not purged: \(Self.describe(error))")
+    }
+  }
+
+  /// Bytes the memory holds (`bytes` of every row).
+  public func memorySize() throws(HistoryError) -> Int {
+    try read { db in try Int.fetchOne(db, sql: "SELECT coalesce(sum(bytes), 0) FROM memory_entry") ?? 0 }
+  }
+
+  /// Deletes entries older than the retention's age, then the oldest blocks
+  /// until the memory fits its size. Returns the entries deleted.
+  @discardableResult
+  public func pruneMemory(_ retention: Retention, now: Double) throws(HistoryError) -> Int {
+    var removed = try purgeMemory(MemoryQuery(until: now - retention.maximumAge - 1e-9))
+    do {
+      while case let excess = try memorySize() - retention.maximumBytes, excess > 0 {
+        let deleted = try pool.write { db -> Int in
+          // Whole oldest blocks, as many as cover the excess.
+          let rows = try Row.fetchCursor(
+            db, sql: "SELECT id, bytes FROM memory_entry ORDER BY block_start, camera, view, position")
+          var (ids, freed) = ([Int64](), 0)
+          while freed < excess, let row = try rows.next() {
+            ids.append(row["id"])
+            freed += row["bytes"] as Int
+          }
+          for id in ids { try db.execute(sql: "DELETE FROM memory_entry WHERE id = ?", arguments: [id]) }
+          return ids.count
+        }
+        removed += deleted
+        if deleted == 0 { break }
+      }
+    } catch let error as HistoryError {
+      throw error
+    } catch {
+      throw HistoryError("\(directory)/\(Self.fileName): memory pruning failed: \(Self.describe(error))")
+    }
+    return removed
+  }
+
+  /// What each camera's memory holds. Its seconds: per block, from its
+  /// first frame to its last (regions of the same block counted once).
+  public func memoryUsage() throws(HistoryError) -> [MemoryUsage] {
+    try read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT camera, sum(entries) AS entries, sum(bytes) AS bytes, sum(span) AS seconds, min(oldest) AS oldest
+          FROM (SELECT camera, count(*) AS entries, sum(bytes) AS bytes, max("end") - min(start) AS span,
+            min(start) AS oldest FROM memory_entry GROUP BY camera, block_start)
+          GROUP BY camera ORDER BY camera
+          """
+      ).map {
+        MemoryUsage(
+          camera: $0["camera"], entries: $0["entries"], bytes: $0["bytes"], seconds: $0["seconds"],
+          oldest: $0["oldest"])
+      }
+    }
+  }
+}

@@ -1,11 +1,26 @@
+import History
+
 /// What the API asks the running daemon: its health, fresh gauges before a
-/// scrape, and to take an operator's word that an episode was a false alarm.
+/// scrape, to take an operator's word that an episode was a false alarm, and
+/// to search the cameras' memory (the model is the daemon's).
 public protocol APIBackend: Sendable {
   func health() -> Health
   /// Brings gauges and totals kept elsewhere (decoder counters, the outbox) into the metrics.
   func refreshMetrics()
   /// `POST /api/events/{id}/false_alarm`.
   func falseAlarm(id: String) -> FalseAlarmOutcome
+  /// `GET /api/search`.
+  func search(_ request: MemorySearchRequest) async -> SearchOutcome
+}
+
+/// What became of a memory search.
+public enum SearchOutcome: Sendable, Equatable {
+  /// The best spans, best first, and how many entries were scored.
+  case hits([MemoryHit], searched: Int)
+  /// `[memory]` or `[history]` off (404).
+  case off(String)
+  /// The search could not run (503): the message says why.
+  case failed(String)
 }
 
 /// What became of a false-alarm report.

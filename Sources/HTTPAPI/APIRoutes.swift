@@ -48,6 +48,37 @@ struct APIRoutes: Sendable {
         status: .ok, headers: [.contentType: "image/jpeg"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
     registerFeedback(on: router)
+    registerSearch(on: router)
+  }
+
+  /// `GET /api/search?q=…` and the thumbnails its hits name.
+  private func registerSearch(on router: Router<BasicRequestContext>) {
+    router.get("/api/search") { request, _ in
+      let parameters = request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
+      let search: MemorySearchRequest
+      do {
+        search = try MemorySearchRequest(parameters: parameters, now: Date().timeIntervalSince1970)
+      } catch {
+        throw HTTPError(.badRequest, message: "\(error)")
+      }
+      switch await backend.search(search) {
+      case .hits(let hits, let searched):
+        let objects = hits.map { $0.json(thumbnail: "/api/memory/\($0.entry)/thumbnail.jpg") }
+        return try Self.json(["hits": objects, "searched": searched])
+      case .off(let message): throw HTTPError(.notFound, message: message)
+      case .failed(let message): throw HTTPError(.serviceUnavailable, message: message)
+      }
+    }
+    router.get("/api/memory/:entry/thumbnail.jpg") { _, context in
+      guard let text = context.parameters.get("entry"), text.count <= 19, let entry = Int64(text), entry > 0 else {
+        throw HTTPError(.badRequest, message: "not a memory entry (a positive whole number)")
+      }
+      guard let jpeg = try historyOrThrow().memoryThumbnail(id: entry) else {
+        throw HTTPError(.notFound, message: "no memory entry \(entry) with a thumbnail (purged, or not yet stored)")
+      }
+      return Response(
+        status: .ok, headers: [.contentType: "image/jpeg"], body: .init(byteBuffer: ByteBuffer(bytes: jpeg)))
+    }
   }
 
   /// `POST /api/events/{id}/false_alarm`.
@@ -101,23 +132,5 @@ struct APIRoutes: Sendable {
       status: .ok, headers: [.contentType: "application/json"],
       body: .init(
         byteBuffer: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object, options: .sortedKeys))))
-  }
-}
-
-/// The event history opened read-only on first use (the daemon's recorder may
-/// create it after the API starts) and kept open.
-final class HistoryReader: Sendable {
-  let directory: String
-  private let opened = Mutex<EventHistory?>(nil)
-
-  init(directory: String) { self.directory = directory }
-
-  func open() throws(HistoryError) -> EventHistory {
-    try opened.withLock { (opened: inout EventHistory?) throws(HistoryError) -> EventHistory in
-      if let opened { return opened }
-      let history = try EventHistory(directory: directory, readOnly: true)
-      opened = history
-      return history
-    }
   }
 }

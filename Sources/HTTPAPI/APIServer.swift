@@ -1,4 +1,5 @@
 import Foundation
+import History
 import Hummingbird
 import HummingbirdCore
 import Logging

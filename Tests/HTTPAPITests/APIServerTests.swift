@@ -34,6 +34,15 @@ import Testing
       if id == APIServerTests.ids[1] { return .noSnapshot("episode '\(id)' has no snapshot to learn from") }
       return .notFound("no episode '\(id)' in the event history (see monitor events)")
     }
+    let searched = Mutex<[MemorySearchRequest]>([])
+    /// "nothing" finds nothing; any other text one span whose entry is 1.
+    func search(_ request: MemorySearchRequest) async -> SearchOutcome {
+      searched.withLock { $0.append(request) }
+      if request.text == "nothing" { return .hits([], searched: 3) }
+      return .hits(
+        [MemoryHit(camera: "hall", region: nil, start: 1_000, end: 1_030, score: 0.81234, entry: 1, entries: 2)],
+        searched: 3)
+    }
   }
 
   /// A task executor on a concurrent dispatch queue (threads outside the cooperative pool).
@@ -180,6 +189,14 @@ import Testing
         ("/api/events/\(String(repeating: "a", count: 65))", 400, "not an episode id"),
         ("/api/events/\(Self.ids[2].dropLast())9", 404, "no episode"),
         ("/api/../../etc/passwd", 404, ""),
+        ("/api/search", 400, "q: missing"),
+        ("/api/search?q=a&top=0", 400, "top: '0' is not a count"),
+        ("/api/search?q=a&threshold=2", 400, "threshold: '2' is not a score"),
+        ("/api/search?q=a&since=yesterday", 400, "since: 'yesterday' is not a time"),
+        ("/api/search?query=a", 400, "query: unknown parameter"),
+        ("/api/memory/abc/thumbnail.jpg", 400, "not a memory entry"),
+        ("/api/memory/-1/thumbnail.jpg", 400, "not a memory entry"),
+        ("/api/memory/99/thumbnail.jpg", 404, "no memory entry 99"),
         ("/nothing", 404, ""),
       ]
       for (path, status, says) in cases {
@@ -198,6 +215,34 @@ import Testing
       #expect(try await Self.get(port, "/api/events", ["-X", "POST"]).status == 404)
       #expect(try await Self.get(port, "/api/health").status == 200)
     }
+  }
+
+  /// Issue 22: `GET /api/search` hands the parsed request to the daemon and
+  /// lists its spans with the URL of each thumbnail, which the history serves.
+  @Test func searchAndThumbnails() async throws {
+    let directory = try Self.history()
+    let history = try EventHistory(directory: directory)
+    try history.storeMemory(
+      camera: "hall", region: nil, blockStart: 960, model: "m",
+      entries: [MemoryRecord(start: 1_000, end: 1_030, frames: 60, embedding: [1, 0], thumbnail: [0xFF, 0xD8, 0xFF])])
+    let backend = FixedBackend()
+    try await Self.serving(backend: backend, historyDirectory: directory) { port in
+      let answer = try await Self.get(port, "/api/search?q=a%20red%20car&camera=hall&since=1000&top=5&threshold=0.6")
+      #expect(answer.status == 200, "\(answer.body)")
+      let object = try Self.object(answer.body)
+      let hits = try #require(object["hits"] as? [[String: Any]])
+      #expect(object["searched"] as? Int == 3 && hits.count == 1)
+      #expect(hits[0]["thumbnail"] as? String == "/api/memory/1/thumbnail.jpg" && hits[0]["score"] as? Double == 0.812)
+      #expect(hits[0]["start"] as? String == "1970-01-01T00:16:40.000Z" && hits[0]["camera"] as? String == "hall")
+      let none = try Self.object(try await Self.get(port, "/api/search?q=nothing").body)
+      #expect((none["hits"] as? [Any])?.isEmpty == true)
+      let jpeg = try Repository.temporaryDirectory("api-thumbnail").appendingPathComponent("t.jpg").path
+      #expect(try await Self.get(port, "/api/memory/1/thumbnail.jpg", ["-o", jpeg]).status == 200)
+      #expect(Array(try Data(contentsOf: URL(fileURLWithPath: jpeg))) == [0xFF, 0xD8, 0xFF])
+    }
+    let requests = backend.searched.withLock { $0 }
+    #expect(requests.count == 2 && requests[0].text == "a red car" && requests[0].top == 5)
+    #expect(requests[0].query == MemoryQuery(camera: "hall", since: 1_000) && requests[0].threshold == 0.6)
   }
 
   /// With a token: nothing without it, nothing with a wrong one (also one that is a prefix of it).

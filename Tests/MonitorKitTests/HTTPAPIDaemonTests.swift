@@ -111,6 +111,41 @@ import Testing
     #expect(daemon.process.terminationStatus == 0)
   }
 
+  /// Issue 22: the running daemon answers `GET /api/search` with its own model
+  /// (between inference batches) over the memory it is writing, and serves
+  /// the hits' thumbnails.
+  @Test(.timeLimit(.minutes(3))) func aRunningDaemonSearchesItsMemory() throws {
+    let directory = try Repository.temporaryDirectory("api-search")
+    let port = Network.freePort()
+    let config = try Self.config(
+      in: directory, http: "listen = \"127.0.0.1:\(port)\"\n[memory]\nblock_seconds = 10\nentries_per_block = 4")
+    let daemon = try ChildProcess(try Executables.path("monitor"), ["run", "--config", config])
+    defer { daemon.kill() }
+    try daemon.waitForOutput("http: API listening on 127.0.0.1:\(port)", timeout: 60)
+    let base = "http://127.0.0.1:\(port)"
+    var hits: [[String: Any]] = []
+    var searched = 0
+    // The first 10 s block closes within 20 s of the first frame.
+    #expect(
+      waitUntil(timeout: 60) {
+        let answer = Self.object((try? Curl.get(base + "/api/search?q=something%20appears&threshold=0"))?.body ?? "")
+        hits = answer["hits"] as? [[String: Any]] ?? []
+        searched = answer["searched"] as? Int ?? 0
+        return searched >= 4
+      }, "\(daemon.log)")
+    #expect(!hits.isEmpty && hits.allSatisfy { $0["camera"] as? String == "demo" })
+    let scores = hits.compactMap { $0["score"] as? Double }
+    #expect(scores == scores.sorted(by: >), "best first")
+    let thumbnail = try #require(hits.first?["thumbnail"] as? String)
+    let jpeg = directory.appendingPathComponent("thumbnail.jpg").path
+    #expect(try Curl.get(base + thumbnail, ["-o", jpeg]).status == 200)
+    #expect(Array(try Data(contentsOf: URL(fileURLWithPath: jpeg)).prefix(2)) == [0xFF, 0xD8])
+    #expect(try Curl.get(base + "/api/search?q=x&top=0").status == 400)
+    daemon.signal(SIGTERM)
+    daemon.process.waitUntilExit()
+    #expect(daemon.process.terminationStatus == 0)
+  }
+
   /// Reachable from other machines only with a token: without one the API stays
   /// off (one line) and the daemon runs on; with one, nothing is answered without it.
   @Test(.timeLimit(.minutes(3))) func otherAddressesNeedAToken() throws {

@@ -1,6 +1,7 @@
 import Config
 import Foundation
 import HTTPAPI
+import History
 
 /// The HTTP API's view of the running daemon.
 struct DaemonAPIBackend: APIBackend {
@@ -18,6 +19,17 @@ struct DaemonAPIBackend: APIBackend {
   }
 
   func refreshMetrics() { daemon.refreshMetrics() }
+
+  func search(_ request: MemorySearchRequest) async -> SearchOutcome {
+    let configuration = daemon.configuration
+    guard configuration.memory.enabled && configuration.history.enabled else {
+      return .off("the memory is off ([memory] and [history] enabled)")
+    }
+    switch await daemon.search(request) {
+    case .success(let answer): return .hits(answer.hits, searched: answer.searched)
+    case .failure(let error): return .failed(error.description)
+    }
+  }
 
   func falseAlarm(id: String) -> FalseAlarmOutcome {
     do {

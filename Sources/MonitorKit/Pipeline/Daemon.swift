@@ -37,6 +37,8 @@ public final class Daemon: @unchecked Sendable {
   /// Every episode with its snapshot (`[history]`); nil when off or when `state_dir` refused it.
   private let history: HistoryRecorder?
   private let metrics: DaemonMetrics
+  /// `GET /api/search`, answered by the inference worker; nil without memory.
+  private let searches: SearchMailbox?
   private var readers: [Thread] = []
   private let intervalStart = Mutex(ContinuousClock.now)
 
@@ -130,10 +132,17 @@ public final class Daemon: @unchecked Sendable {
     }
     for pipeline in pipelines { states?.restore(pipeline) }
     self.pipelines = pipelines
-    queue = FrameQueue(capacity: max(2, 2 * pipelines.count))
+    let queue = FrameQueue(capacity: max(2, 2 * pipelines.count))
+    self.queue = queue
+    searches =
+      memory == nil
+      ? nil
+      : SearchMailbox(
+        historyDirectory: configuration.historyDirectory, blockSeconds: configuration.memory.blockSeconds,
+        wake: { queue.wake() })
     worker = InferenceWorker(
       engine: engine, queue: queue, pipelines: pipelines, rules: rules, switches: switches, delivery: delivery,
-      metrics: metrics, log: log)
+      metrics: metrics, searches: searches, log: log)
     let rules = self.rules
     let publisher = self.publisher
     let cameras = pipelines.map(\.settings)
@@ -197,6 +206,15 @@ public final class Daemon: @unchecked Sendable {
   static func memoryBlocks(_ configuration: Configuration) -> MemoryBlockSettings {
     MemoryBlockSettings(
       blockSeconds: configuration.memory.blockSeconds, entriesPerBlock: configuration.memory.entriesPerBlock)
+  }
+
+  /// Searches the cameras' memory with the daemon's model (on the inference
+  /// thread, between batches); an error when `[memory]` or `[history]` is off.
+  func search(_ request: MemorySearchRequest) async -> Result<(hits: [MemoryHit], searched: Int), MemorySearchError> {
+    guard let searches else {
+      return .failure(MemorySearchError(description: "the memory is off ([memory] and [history] enabled)"))
+    }
+    return await searches.search(request)
   }
 
   /// `[clips]` as the recorders take it; nil when off.

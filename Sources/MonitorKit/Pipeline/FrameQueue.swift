@@ -24,6 +24,8 @@ public final class FrameQueue: @unchecked Sendable {
   private let condition = NSCondition()
   private var items: [Item] = []
   private var closed = false
+  /// Set by `wake`: the next wait returns an empty batch at once.
+  private var woken = false
   public let capacity: Int
   private var drops: [CameraID: Int] = [:]
 
@@ -54,7 +56,10 @@ public final class FrameQueue: @unchecked Sendable {
     defer { condition.unlock() }
     let deadline = Date().addingTimeInterval(timeout)
     while items.isEmpty && !closed {
-      if !condition.wait(until: deadline) { return [] }
+      if woken || !condition.wait(until: deadline) {
+        woken = false
+        return []
+      }
     }
     if items.isEmpty { return nil }
     var batch: [Item] = []
@@ -67,6 +72,14 @@ public final class FrameQueue: @unchecked Sendable {
       }
     }
     return batch
+  }
+
+  /// Ends a wait for frames now (an empty batch): the worker has other work (a search).
+  func wake() {
+    condition.lock()
+    woken = true
+    condition.signal()
+    condition.unlock()
   }
 
   /// No more frames will come; frames still queued are discarded, so that

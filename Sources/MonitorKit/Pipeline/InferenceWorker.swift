@@ -17,6 +17,8 @@ final class InferenceWorker: @unchecked Sendable {
   private let switches: RuleSwitches
   private let delivery: EventDelivery
   private let metrics: DaemonMetrics
+  /// Memory searches served between batches (the daemon with `[memory]` on).
+  private let searches: SearchMailbox?
   private let log: @Sendable (String) -> Void
   private let done = DispatchSemaphore(value: 0)
   /// When the worker last made progress (or woke up idle).
@@ -26,9 +28,11 @@ final class InferenceWorker: @unchecked Sendable {
 
   init(
     engine: Engine, queue: FrameQueue, pipelines: [CameraPipeline], rules: CurrentRules, switches: RuleSwitches,
-    delivery: EventDelivery, metrics: DaemonMetrics, log: @escaping @Sendable (String) -> Void
+    delivery: EventDelivery, metrics: DaemonMetrics, searches: SearchMailbox? = nil,
+    log: @escaping @Sendable (String) -> Void
   ) {
     self.metrics = metrics
+    self.searches = searches
     self.engine = engine
     self.queue = queue
     self.pipelines = pipelines
@@ -62,6 +66,7 @@ final class InferenceWorker: @unchecked Sendable {
   private func run() {
     while let batch = queue.popBatch(maximum: min(8, max(1, pipelines.count))) {
       heartbeat.withLock { $0 = Date() }
+      searches?.serve(engine: engine)
       if batch.isEmpty { continue }
       let current = rules.get()
       // Per frame, the pictures of its views in use (whole frame, regions);
@@ -88,6 +93,7 @@ final class InferenceWorker: @unchecked Sendable {
     }
     for pipeline in pipelines { delivery.enqueue(pipeline.finish(engine: engine)) }
     saveStates()
+    searches?.refuseAll("the daemon is stopping")
     done.signal()
   }
 }

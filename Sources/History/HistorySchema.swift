@@ -44,10 +44,12 @@ enum HistorySchema {
       try db.alter(table: "episode") { table in table.add(column: "region", .text) }
     }
     // The long-term memory (`MemoryBank`): each camera view's compressed
-    // blocks, the embeddings as float32 blobs, thumbnails as JPEG blobs (a few
-    // kilobytes each: SQLite keeps blobs that small as fast as files, and a
-    // purge is one DELETE). `bytes` is what a row costs, for retention and
-    // for keeping the episodes' size apart from the memory's.
+    // blocks. Three tables, so that a search reads only what it scores: the
+    // entries (small rows), their embeddings (bfloat16 blobs, three to a page,
+    // read in one sweep) and their thumbnails (JPEG blobs of a few kilobytes,
+    // read only when shown: SQLite keeps blobs that small as fast as files,
+    // and a purge is one DELETE, cascading). `bytes` is what an entry costs
+    // in all three, for retention and for keeping the episodes' size apart.
     migrator.registerMigration("v4-memory") { db in
       try db.create(table: "memory_entry") { table in
         table.autoIncrementedPrimaryKey("id")
@@ -59,12 +61,18 @@ enum HistorySchema {
         table.column("end", .double).notNull()
         table.column("frames", .integer).notNull()
         table.column("model", .text).notNull()
-        table.column("embedding", .blob).notNull()
-        table.column("thumbnail", .blob)
         table.column("bytes", .integer).notNull()
         table.uniqueKey(["camera", "view", "block_start", "position"])
       }
       try db.create(index: "memory_entry_start", on: "memory_entry", columns: ["start"])
+      try db.create(table: "memory_vector") { table in
+        table.primaryKey("id", .integer).references("memory_entry", onDelete: .cascade)
+        table.column("embedding", .blob).notNull()
+      }
+      try db.create(table: "memory_thumbnail") { table in
+        table.primaryKey("id", .integer).references("memory_entry", onDelete: .cascade)
+        table.column("jpeg", .blob).notNull()
+      }
     }
     return migrator
   }

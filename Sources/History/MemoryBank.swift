@@ -1,3 +1,5 @@
+import Core
+
 /// One camera view's long-term memory for a fixed block of time, in constant
 /// memory: MA-LMM's memory bank compression (He et al., 2024). Every sampled
 /// frame's embedding joins the bank as an entry of its own; once the bank holds
@@ -38,7 +40,7 @@ public struct MemoryBank<Keepsake: Sendable>: Sendable {
     var best = 0
     var bestSimilarity = -Double.infinity
     for i in 0..<(entries.count - 1) {
-      let similarity = Self.cosine(entries[i].mean, entries[i + 1].mean)
+      let similarity = Embedding.cosine(entries[i].mean, entries[i + 1].mean)
       if similarity > bestSimilarity { (best, bestSimilarity) = (i, similarity) }
     }
     entries[best] = Self.merge(entries[best], entries[best + 1])
@@ -50,20 +52,10 @@ public struct MemoryBank<Keepsake: Sendable>: Sendable {
     let (wa, wb) = (Float(a.frames) / Float(total), Float(b.frames) / Float(total))
     var mean = a.mean
     for i in mean.indices { mean[i] = wa * a.mean[i] + wb * b.mean[i] }
-    let keepA = cosine(a.keepsakeEmbedding, mean) >= cosine(b.keepsakeEmbedding, mean)
+    let keepA = Embedding.cosine(a.keepsakeEmbedding, mean) >= Embedding.cosine(b.keepsakeEmbedding, mean)
     return Entry(
       start: a.start, end: b.end, frames: total, mean: mean, keepsake: keepA ? a.keepsake : b.keepsake,
       keepsakeEmbedding: keepA ? a.keepsakeEmbedding : b.keepsakeEmbedding)
-  }
-
-  static func cosine(_ a: [Float], _ b: [Float]) -> Double {
-    var (dot, na, nb) = (0.0, 0.0, 0.0)
-    for i in a.indices {
-      dot += Double(a[i]) * Double(b[i])
-      na += Double(a[i]) * Double(a[i])
-      nb += Double(b[i]) * Double(b[i])
-    }
-    return na > 0 && nb > 0 ? dot / (na * nb).squareRoot() : 0
   }
 }
 

@@ -87,17 +87,24 @@ extension EventHistory {
           sql: "DELETE FROM memory_entry WHERE camera = ? AND view = ? AND block_start = ?",
           arguments: [camera, region ?? "", blockStart])
         for (position, entry) in entries.enumerated() {
-          let embedding = entry.embedding.withUnsafeBytes { Data($0) }
-          let bytes = Self.storedBytes(payload: embedding.count + (entry.thumbnail?.count ?? 0))
+          let embedding = Self.halfPrecision(entry.embedding)
+          let bytes =
+            Self.storedBytes(payload: 0) + Self.storedBytes(payload: embedding.count)
+            + (entry.thumbnail.map { Self.storedBytes(payload: $0.count) } ?? 0)
           try db.execute(
             sql: """
-              INSERT INTO memory_entry (camera, view, block_start, position, start, "end", frames, model, embedding,
-                thumbnail, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              INSERT INTO memory_entry (camera, view, block_start, position, start, "end", frames, model, bytes)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
               """,
             arguments: [
-              camera, region ?? "", blockStart, position, entry.start, entry.end, entry.frames, model, embedding,
-              entry.thumbnail.map { Data($0) }, bytes,
+              camera, region ?? "", blockStart, position, entry.start, entry.end, entry.frames, model, bytes,
             ])
+          let id = db.lastInsertedRowID
+          try db.execute(sql: "INSERT INTO memory_vector (id, embedding) VALUES (?, ?)", arguments: [id, embedding])
+          if let thumbnail = entry.thumbnail {
+            try db.execute(
+              sql: "INSERT INTO memory_thumbnail (id, jpeg) VALUES (?, ?)", arguments: [id, Data(thumbnail)])
+          }
         }
       }
     } catch {
@@ -105,19 +112,44 @@ extension EventHistory {
     }
   }
 
-  /// Bytes a memory row costs beyond its blobs (keys, times, the two indexes), estimated.
+  /// Bytes a memory row costs beyond its blobs (keys, times, the indexes), estimated.
   static let memoryRowOverhead = 96
 
   /// What a row with `payload` bytes of blobs takes in the file: a row too
   /// large for its page spills into overflow pages, each used whole, so a
   /// 4 kB thumbnail costs two pages, not 4 kB (SQLite's file format, "Cell
   /// Payload Overflow Pages", at the default 4 096-byte page).
-  static func storedBytes(payload: Int) -> Int {
+  public static func storedBytes(payload: Int) -> Int {
     let (page, largestLocal, smallestLocal) = (4_096, 4_061, 489)
     let size = payload + memoryRowOverhead
     guard size > largestLocal else { return size }
     let spilled = size - smallestLocal
     return smallestLocal + (spilled + page - 5) / (page - 4) * page
+  }
+
+  /// Embeddings are stored as bfloat16 (float32's top half, rounded to
+  /// nearest even; little-endian): half the disk and half the reading of a
+  /// search, and widening back is a shift (float16 would need F16C or a slow
+  /// software conversion). 8 significant bits per component move the cosine
+  /// of two 512-wide unit vectors by about 1e-4, far below what ranks a search.
+  static func halfPrecision(_ vector: [Float]) -> Data {
+    vector.map { value -> UInt16 in
+      let bits = value.bitPattern
+      guard !value.isNaN else { return UInt16(bits >> 16) | 0x40 }
+      return UInt16((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).littleEndian
+    }.withUnsafeBytes { Data($0) }
+  }
+
+  static func singlePrecision(_ data: Data) -> [Float] {
+    data.withUnsafeBytes { raw in
+      [Float](unsafeUninitializedCapacity: raw.count / 2) { buffer, count in
+        for i in 0..<raw.count / 2 {
+          let bits = UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+          buffer[i] = Float(bitPattern: UInt32(bits) << 16)
+        }
+        count = raw.count / 2
+      }
+    }
   }
 
   /// The entries `query` covers that the model with fingerprint `model` made
@@ -127,20 +159,25 @@ extension EventHistory {
     var all = arguments
     _ = all.append(contentsOf: [model])
     return try read { db in
-      try Row.fetchAll(
+      // In the unique key's order (block, then position: time order per
+      // view), so SQLite walks that index instead of sorting the vectors.
+      let rows = try Row.fetchCursor(
         db,
         sql: """
-          SELECT id, camera, view, start, "end", frames, embedding FROM memory_entry
-          WHERE \(condition) AND model = ? ORDER BY camera, view, start
-          """, arguments: all
-      ).map { row in
-        let blob: Data = row["embedding"]
-        let embedding = blob.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-        let view: String = row["view"]
-        return StoredMemoryEntry(
-          id: row["id"], camera: row["camera"], region: view.isEmpty ? nil : view, start: row["start"],
-          end: row["end"], frames: row["frames"], embedding: embedding)
+          SELECT e.id, camera, view, start, "end", frames, embedding FROM memory_entry e
+          JOIN memory_vector v ON v.id = e.id
+          WHERE \(condition) AND model = ? ORDER BY camera, view, block_start, position
+          """, arguments: all)
+      var entries: [StoredMemoryEntry] = []
+      while let row = try rows.next() {
+        let view: String = row[2]
+        let embedding = try row.withUnsafeData(atIndex: 6) { Self.singlePrecision($0 ?? Data()) }
+        entries.append(
+          StoredMemoryEntry(
+            id: row[0], camera: row[1], region: view.isEmpty ? nil : view, start: row[3], end: row[4], frames: row[5],
+            embedding: embedding))
       }
+      return entries
     }
   }
 
@@ -156,7 +193,7 @@ extension EventHistory {
   /// An entry's thumbnail (JPEG), or nil.
   public func memoryThumbnail(id: Int64) throws(HistoryError) -> [UInt8]? {
     try read { db in
-      try Data.fetchOne(db, sql: "SELECT thumbnail FROM memory_entry WHERE id = ?", arguments: [id]).map { [UInt8]($0) }
+      try Data.fetchOne(db, sql: "SELECT jpeg FROM memory_thumbnail WHERE id = ?", arguments: [id]).map { [UInt8]($0) }
     }
   }
 

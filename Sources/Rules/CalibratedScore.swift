@@ -36,13 +36,29 @@ public struct CalibratedScore: Sendable {
   /// Probability (0–1) that `embedding` matches the rule rather than a contrast.
   public func score(_ embedding: [Float]) -> Double {
     let unit = Embedding.normalisedMean([embedding])
-    let positive = Double(logitScale) * Embedding.dot(unit, prototype)
-    let logits =
-      contrasts.map { Double(logitScale) * Embedding.dot(unit, $0) }
-      + pictures.map { Double(logitScale) * $0.similarity(unit) }
-    let top = max(positive, logits.max() ?? positive)
+    return score(
+      prototypeSimilarity: Embedding.dot(unit, prototype),
+      contrastSimilarities: contrasts.map { Embedding.dot(unit, $0) },
+      pictureSimilarities: pictures.map { $0.similarity(unit) })
+  }
+
+  /// The same score from a unit embedding's similarities computed elsewhere
+  /// (a search scores thousands of stored entries in one matrix product):
+  /// to the prototype, to each of `contrasts` in order, and to each
+  /// false-alarm picture's scale. Allocates nothing.
+  @inlinable public func score<Similarities: Collection<Double>>(
+    prototypeSimilarity: Double, contrastSimilarities: Similarities, pictureSimilarities: [Double] = []
+  ) -> Double {
+    precondition(contrastSimilarities.count == contrasts.count && pictureSimilarities.count == pictures.count)
+    let scale = Double(logitScale)
+    let positive = scale * prototypeSimilarity
+    var top = positive
+    for similarity in contrastSimilarities { top = max(top, scale * similarity) }
+    for similarity in pictureSimilarities { top = max(top, scale * similarity) }
     let numerator = exp(positive - top)
-    let denominator = logits.reduce(numerator) { $0 + exp($1 - top) }
+    var denominator = numerator
+    for similarity in contrastSimilarities { denominator += exp(scale * similarity - top) }
+    for similarity in pictureSimilarities { denominator += exp(scale * similarity - top) }
     return numerator / denominator
   }
 }

@@ -13,19 +13,21 @@ import Testing
 
   /// A block saved again (the daemon saves the block in progress) replaces
   /// what was stored for it; reads filter by camera, time and model, and the
-  /// embeddings come back bit for bit.
+  /// embeddings come back as stored (bfloat16: these values are exact in it).
   @Test func storesReplacesAndQueries() throws {
     let history = try EventHistory(directory: try Repository.temporaryDirectory("memory").path)
     try history.storeMemory(
-      camera: "porch", region: nil, blockStart: 0, model: "m1", entries: [Self.record(0, 0.1)])
+      camera: "porch", region: nil, blockStart: 0, model: "m1", entries: [Self.record(0, 0.125)])
     try history.storeMemory(
-      camera: "porch", region: nil, blockStart: 0, model: "m1", entries: [Self.record(0, 0.2), Self.record(20, 0.3)])
-    try history.storeMemory(camera: "porch", region: "door", blockStart: 0, model: "m1", entries: [Self.record(0, 0.4)])
-    try history.storeMemory(camera: "yard", region: nil, blockStart: 120, model: "m1", entries: [Self.record(130, 0.5)])
-    try history.storeMemory(camera: "yard", region: nil, blockStart: 240, model: "m2", entries: [Self.record(250, 0.6)])
+      camera: "porch", region: nil, blockStart: 0, model: "m1", entries: [Self.record(0, 0.25), Self.record(20, 0.375)])
+    try history.storeMemory(camera: "porch", region: "door", blockStart: 0, model: "m1", entries: [Self.record(0, 0.5)])
+    try history.storeMemory(
+      camera: "yard", region: nil, blockStart: 120, model: "m1", entries: [Self.record(130, 0.625)])
+    try history.storeMemory(
+      camera: "yard", region: nil, blockStart: 240, model: "m2", entries: [Self.record(250, 0.75)])
 
     let all = try history.memoryEntries(MemoryQuery(), model: "m1")
-    #expect(all.map(\.embedding[0]) == [0.2, 0.3, 0.4, 0.5])
+    #expect(all.map(\.embedding) == [[0.25, 0.75, 0.5], [0.375, 0.625, 0.5], [0.5, 0.5, 0.5], [0.625, 0.375, 0.5]])
     #expect(all.map(\.region) == [nil, nil, "door", nil])
     #expect(all[1].start == 20 && all[1].end == 30 && all[1].frames == 20)
     #expect(try history.memoryEntries(MemoryQuery(camera: "yard"), model: "m1").count == 1)
@@ -44,6 +46,16 @@ import Testing
     #expect(try history.integrityCheck() == "ok")
   }
 
+  /// Embeddings are kept in bfloat16: each component within half a unit in the last of its 8 bits.
+  @Test func embeddingsRoundTripInBFloat16() {
+    let values: [Float] = [0, -0, 1, -1, 0.1, -0.333, 3.14159, 1e-20, 65_504, 0.0441941738]
+    let back = EventHistory.singlePrecision(EventHistory.halfPrecision(values))
+    for (value, stored) in zip(values, back) {
+      #expect(abs(stored - value) <= abs(value) / 256, "\(value) → \(stored)")
+    }
+    #expect(EventHistory.halfPrecision(values).count == 2 * values.count)
+  }
+
   /// Age first, then whole oldest blocks until the memory fits; the memory's
   /// bytes never count against the episodes' own bound.
   @Test func retentionBoundsAgeAndSize() throws {
@@ -54,8 +66,11 @@ import Testing
         camera: "porch", region: nil, blockStart: start, model: "m",
         entries: [Self.record(start, 0.1, thumbnail: 4_000), Self.record(start + 60, 0.2, thumbnail: 4_000)])
     }
-    let rowBytes = EventHistory.storedBytes(payload: 4_000 + 12)
-    #expect(rowBytes == 489 + 4_096)
+    // The entry's row, its bfloat16 vector's, its thumbnail's (which spills into an overflow page).
+    let rowBytes =
+      EventHistory.storedBytes(payload: 0) + EventHistory.storedBytes(payload: 6)
+      + EventHistory.storedBytes(payload: 4_000)
+    #expect(EventHistory.storedBytes(payload: 4_000) == 489 + 4_096)
     #expect(try history.memorySize() == 10 * 2 * rowBytes)
     // The episodes' size (none here) is the database less the memory: the
     // empty tables' and indexes' pages (~36 kB), not the memory's 92 kB on top.

@@ -4,6 +4,7 @@ import Foundation
 import History
 import MonitorKit
 import Rules
+import Tensor
 import TestSupport
 import Testing
 
@@ -92,6 +93,19 @@ import Testing
       try MemoryTool().usage(configuration: configuration) == [
         "the memory is empty (is [memory] on, and has the daemon run?)"
       ])
+  }
+
+  /// The batched scoring a search uses equals a rule's own score of each entry.
+  @Test func batchedScoresEqualTheRuleScore() {
+    var random = SplitMix64(seed: 9)
+    func vector(_ width: Int) -> [Float] { (0..<width).map { _ in random.nextFloat(in: -1...1) } }
+    let score = CalibratedScore(
+      positives: [vector(64), vector(64)], negatives: [vector(64)], backgrounds: (0..<6).map { _ in vector(64) },
+      logitScale: 10)
+    let embeddings = (0..<50).map { _ in vector(64) } + [[Float](repeating: 0, count: 64)]
+    let batched = MemorySearch.scores(embeddings, score)
+    for (embedding, value) in zip(embeddings, batched) { #expect(abs(value - score.score(embedding)) < 1e-5) }
+    #expect(Set(batched.map { ($0 * 100).rounded() }).count > 10, "the scores differ")
   }
 
   /// Hits are runs of adjacent entries at or above the threshold, cut at

@@ -9,6 +9,7 @@ struct Bench: ParsableCommand {
     abstract: "Measure monitor's engines; run through Benchmarks/bench-* to compare with peers.",
     subcommands: [
       VideoBench.self, MambaBench.self, CLIPBench.self, PipelineBench.self, SyntheticEval.self, TransitionEval.self,
+      MemoryEval.self, MemoryLatency.self,
       AdapterTrace.self,
     ])
 }

@@ -88,9 +88,7 @@ extension EventHistory {
           arguments: [camera, region ?? "", blockStart])
         for (position, entry) in entries.enumerated() {
           let embedding = Self.halfPrecision(entry.embedding)
-          let bytes =
-            Self.storedBytes(payload: 0) + Self.storedBytes(payload: embedding.count)
-            + (entry.thumbnail.map { Self.storedBytes(payload: $0.count) } ?? 0)
+          let bytes = Self.entryBytes(dimension: entry.embedding.count, thumbnail: entry.thumbnail?.count)
           try db.execute(
             sql: """
               INSERT INTO memory_entry (camera, view, block_start, position, start, "end", frames, model, bytes)
@@ -114,6 +112,12 @@ extension EventHistory {
 
   /// Bytes a memory row costs beyond its blobs (keys, times, the indexes), estimated.
   static let memoryRowOverhead = 96
+
+  /// What one memory entry takes in the file: its row, its bfloat16
+  /// vector's and its thumbnail's (`thumbnail` bytes of JPEG, nil: none).
+  public static func entryBytes(dimension: Int, thumbnail: Int?) -> Int {
+    storedBytes(payload: 0) + storedBytes(payload: 2 * dimension) + (thumbnail.map { storedBytes(payload: $0) } ?? 0)
+  }
 
   /// What a row with `payload` bytes of blobs takes in the file: a row too
   /// large for its page spills into overflow pages, each used whole, so a

@@ -67,9 +67,8 @@ import Testing
         entries: [Self.record(start, 0.1, thumbnail: 4_000), Self.record(start + 60, 0.2, thumbnail: 4_000)])
     }
     // The entry's row, its bfloat16 vector's, its thumbnail's (which spills into an overflow page).
-    let rowBytes =
-      EventHistory.storedBytes(payload: 0) + EventHistory.storedBytes(payload: 6)
-      + EventHistory.storedBytes(payload: 4_000)
+    let rowBytes = EventHistory.entryBytes(dimension: 3, thumbnail: 4_000)
+    #expect(rowBytes == 96 + (6 + 96) + 489 + 4_096)
     #expect(EventHistory.storedBytes(payload: 4_000) == 489 + 4_096)
     #expect(try history.memorySize() == 10 * 2 * rowBytes)
     // The episodes' size (none here) is the database less the memory: the

@@ -112,9 +112,9 @@ struct MemoryEval: ParsableCommand {
               if isObject { found.objects += 1 } else { found.actions += 1 }
             }
           }
-          let hours = seconds / 3_600
+          let hours = seconds / 3_600  // camera-hours: every video is one camera
           let dimension = videos.first?.frames.first?.embedding.count ?? 0
-          let perEntry = EventHistory.storedBytes(payload: dimension * 4 + Int(meanThumbnail))
+          let perEntry = EventHistory.entryBytes(dimension: dimension, thumbnail: Int(meanThumbnail))
           print(
             strategy.padding(toLength: 8, withPad: " ", startingAt: 0) + " "
               + String(
@@ -123,7 +123,7 @@ struct MemoryEval: ParsableCommand {
                 Double(found.object[1]) / Double(max(1, found.objects)),
                 Double(found.action[0]) / Double(max(1, found.actions)),
                 Double(found.action[1]) / Double(max(1, found.actions)), stored,
-                Double(stored) / hours / Double(videos.count) * Double(perEntry) / 1_024))
+                Double(stored) / hours * Double(perEntry) / 1_024))
         }
       }
     }

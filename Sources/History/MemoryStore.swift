@@ -163,6 +163,7 @@ extension EventHistory {
     var all = arguments
     _ = all.append(contentsOf: [model])
     return try read { db in
+      guard try db.tableExists("memory_entry") else { return [] }  // a history the daemon has not upgraded yet
       // In the unique key's order (block, then position: time order per
       // view), so SQLite walks that index instead of sorting the vectors.
       let rows = try Row.fetchCursor(
@@ -188,7 +189,8 @@ extension EventHistory {
   /// The models the stored memory was made by, with their entry counts.
   public func memoryModels() throws(HistoryError) -> [String: Int] {
     try read { db in
-      Dictionary(
+      guard try db.tableExists("memory_entry") else { return [:] }
+      return Dictionary(
         uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT model, count(*) AS n FROM memory_entry GROUP BY model")
           .map { ($0["model"] as String, $0["n"] as Int) })
     }
@@ -254,7 +256,8 @@ extension EventHistory {
   /// first frame to its last (regions of the same block counted once).
   public func memoryUsage() throws(HistoryError) -> [MemoryUsage] {
     try read { db in
-      try Row.fetchAll(
+      guard try db.tableExists("memory_entry") else { return [] }
+      return try Row.fetchAll(
         db,
         sql: """
           SELECT camera, sum(entries) AS entries, sum(bytes) AS bytes, sum(span) AS seconds, min(oldest) AS oldest

@@ -134,6 +134,9 @@ import Testing
         return searched >= 4
       }, "\(daemon.log)")
     #expect(!hits.isEmpty && hits.allSatisfy { $0["camera"] as? String == "demo" })
+    try SchemaValidation.expectValid(
+      hits.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) },
+      against: "memory-hit", in: directory)
     let scores = hits.compactMap { $0["score"] as? Double }
     #expect(scores == scores.sorted(by: >), "best first")
     let thumbnail = try #require(hits.first?["thumbnail"] as? String)

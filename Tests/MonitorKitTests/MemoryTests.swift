@@ -71,6 +71,7 @@ import Testing
     listing.json = true
     let lines = try listing.lines(configuration: configuration, engine: engine)
     #expect(lines.count == 1, "one span: \(lines)")
+    try SchemaValidation.expectValid(lines, against: "memory-hit", in: directory)
     let hit = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
     let from = try #require(try? WallTime.parse(hit["start"] as? String ?? "", now: 0, option: "start"))
     let to = try #require(try? WallTime.parse(hit["end"] as? String ?? "", now: 0, option: "end"))

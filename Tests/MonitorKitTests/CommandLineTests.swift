@@ -38,6 +38,8 @@ import Testing
     [http]
     enabled = true
     listen = "0.0.0.0:8090"
+    [history]
+    enabled = false
     [[cameras]]
     name = "door"
     url = "/nonexistent/door.mp4"
@@ -46,7 +48,8 @@ import Testing
     #expect(result.status == 1)
     for expected in [
       "\(notADirectory): state_dir is not a directory",
-      "\(config):8: camera door: /nonexistent/door.mp4: No such file or directory",
+      "\(config):10: camera door: /nonexistent/door.mp4: No such file or directory",
+      "warning: [memory] is on but [history] is off: the memory lives in the history's database",
       "/nonexistent/ca.pem: mqtt tls_ca cannot be read (No such file or directory)",
       "warning: rule gate: camera 'gate' is not in \(config) (the rule never applies there)",
       "warning: http listen 0.0.0.0:8090 is reachable from other machines and needs a bearer token",

@@ -144,6 +144,9 @@ import Testing
     #expect(try Curl.get(base + thumbnail, ["-o", jpeg]).status == 200)
     #expect(Array(try Data(contentsOf: URL(fileURLWithPath: jpeg)).prefix(2)) == [0xFF, 0xD8])
     #expect(try Curl.get(base + "/api/search?q=x&top=0").status == 400)
+    let metrics = try Curl.get(base + "/metrics").body
+    #expect((Self.sample(metrics, "monitor_memory_blocks_stored_total") ?? 0) >= 1, "\(metrics)")
+    #expect(Self.sample(metrics, "monitor_memory_blocks_failed_total") == 0)
     daemon.signal(SIGTERM)
     daemon.process.waitUntilExit()
     #expect(daemon.process.terminationStatus == 0)

@@ -38,6 +38,9 @@ final class DaemonMetrics: Sendable {
   private let brokerConnected: Gauge?
   private let rules: Gauge
   private let residentBytes: Gauge
+  /// Memory blocks written to the history database, and those that could not be.
+  private let memoryStored: Counter
+  private let memoryFailed: Counter
   private let episodes = Mutex<[String: Counter]>([:])
   /// The totals last copied in, to increment counters by the difference.
   private let copied = Mutex<[Int]>([])
@@ -66,6 +69,8 @@ final class DaemonMetrics: Sendable {
     brokerConnected = mqtt ? Gauge(label: "monitor_broker_connected", factory: factory) : nil
     rules = Gauge(label: "monitor_rules", factory: factory)
     residentBytes = Gauge(label: "monitor_resident_memory_bytes", factory: factory)
+    memoryStored = Counter(label: "monitor_memory_blocks_stored_total", factory: factory)
+    memoryFailed = Counter(label: "monitor_memory_blocks_failed_total", factory: factory)
   }
 
   /// Inference thread: one frame scored, `still` ones without CLIP.
@@ -76,6 +81,9 @@ final class DaemonMetrics: Sendable {
   }
 
   /// MQTT's network thread: an event the broker acknowledged, `elapsed` after its frame was decoded.
+  /// A memory block stored (or, `stored` false, refused by the database); delivery thread.
+  func memoryBlock(stored: Bool) { (stored ? memoryStored : memoryFailed).increment() }
+
   func acknowledged(after elapsed: Duration) { eventLatency.recordNanoseconds(Self.nanoseconds(elapsed)) }
 
   private static func nanoseconds(_ duration: Duration) -> Int64 {

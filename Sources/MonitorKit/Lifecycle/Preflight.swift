@@ -14,8 +14,9 @@ import Video
 /// daemon cannot write, a file camera that is not there, TLS or password
 /// files that cannot be read (errors), and rules naming cameras the
 /// configuration does not have (warnings: such a rule never applies there),
-/// an HTTP API that would stay off for want of a usable token (warnings: the
-/// daemon runs without it, as `run` does).
+/// an HTTP API that would stay off for want of a usable token, a memory
+/// without the history it lives in (warnings: the daemon runs without them,
+/// as `run` does).
 public enum Preflight {
   public struct Finding: Sendable, Equatable, CustomStringConvertible {
     public var isError: Bool
@@ -56,6 +57,13 @@ public enum Preflight {
       } catch {
         findings.append(Finding(isError: false, message: "\(error): the HTTP API will be off"))
       }
+    }
+    if configuration.memory.enabled && !configuration.history.enabled {
+      findings.append(
+        Finding(
+          isError: false,
+          message: "[memory] is on but [history] is off: the memory lives in the history's database, so there "
+            + "will be none (monitor search finds nothing)"))
     }
     let names = Set(configuration.cameras.map(\.name))
     for rule in rules {

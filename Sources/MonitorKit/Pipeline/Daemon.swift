@@ -108,7 +108,8 @@ public final class Daemon: @unchecked Sendable {
     }
     let opened = Self.openHistory(configuration, log: log)
     history = opened?.recorder
-    let memory = Self.memoryWriter(configuration, history: opened?.history, model: engine.fingerprint, log: log)
+    let memory = Self.memoryWriter(
+      configuration, history: opened?.history, model: engine.fingerprint, metrics: metrics, log: log)
     let delivery = EventDelivery(
       // MQTT first: its outbox record is fsync'd before the log line and the
       // events file see the event, so a line there means a stored event.
@@ -190,7 +191,8 @@ public final class Daemon: @unchecked Sendable {
   /// The memory's writer into the history database; nil when `[memory]` is
   /// off or there is no history (logged: the memory lives in its database).
   private static func memoryWriter(
-    _ configuration: Configuration, history: EventHistory?, model: String, log: @escaping @Sendable (String) -> Void
+    _ configuration: Configuration, history: EventHistory?, model: String, metrics: DaemonMetrics,
+    log: @escaping @Sendable (String) -> Void
   ) -> MemoryWriter? {
     guard configuration.memory.enabled else { return nil }
     guard let history else {
@@ -200,7 +202,7 @@ public final class Daemon: @unchecked Sendable {
     return MemoryWriter(
       history: history, model: model,
       retention: Retention(days: Double(configuration.memory.keepDays), megabytes: configuration.memory.maxMegabytes),
-      log: log)
+      log: log, counted: { metrics.memoryBlock(stored: $0) })
   }
 
   static func memoryBlocks(_ configuration: Configuration) -> MemoryBlockSettings {

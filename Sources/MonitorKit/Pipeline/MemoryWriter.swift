@@ -14,11 +14,17 @@ public final class MemoryWriter: @unchecked Sendable {
   private let model: String
   private let retention: Retention
   private let log: @Sendable (String) -> Void
+  /// Each block stored (true) or refused (false), for the metrics.
+  private let counted: @Sendable (Bool) -> Void
   private let thumbnails = JPEGEncoder(quality: 75)
   private var unstored = 0
   private var lastPrune = -Double.infinity
 
-  init(history: EventHistory, model: String, retention: Retention, log: @escaping @Sendable (String) -> Void) {
+  init(
+    history: EventHistory, model: String, retention: Retention, log: @escaping @Sendable (String) -> Void,
+    counted: @escaping @Sendable (Bool) -> Void = { _ in }
+  ) {
+    self.counted = counted
     self.history = history
     self.model = model
     self.retention = retention
@@ -40,9 +46,11 @@ public final class MemoryWriter: @unchecked Sendable {
           entries: records)
         if unstored > 0 { log("memory: storing again; \(unstored) block(s) were not stored") }
         unstored = 0
+        counted(true)
       } catch {
         if unstored == 0 { log("memory: \(error) (more are counted)") }
         unstored += 1
+        counted(false)
       }
     }
   }

@@ -21,15 +21,7 @@ public struct MemorySearchRequest: Sendable, Equatable {
   /// parameters; throws one line naming the parameter and what it accepts.
   public init(parameters: [(name: String, value: String)], now: Double) throws(ConfigError) {
     self.init(text: "")
-    var seen: Set<String> = []
-    for (name, value) in parameters {
-      guard Self.parameterNames.contains(name) else {
-        throw ConfigError(
-          file: String(name.prefix(64)), line: 0,
-          "unknown parameter (use \(Self.parameterNames.joined(separator: ", ")))")
-      }
-      guard seen.insert(name).inserted else { throw ConfigError(file: name, line: 0, "given twice") }
-      guard value.utf8.count <= 256 else { throw ConfigError(file: name, line: 0, "longer than 256 bytes") }
+    for (name, value) in try QueryParameters.checked(parameters, names: Self.parameterNames) {
       switch name {
       case "q": text = value
       case "camera": query.camera = value

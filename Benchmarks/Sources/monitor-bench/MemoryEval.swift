@@ -35,6 +35,9 @@ struct MemoryEval: ParsableCommand {
   @Option(help: "Calibrated score an entry needs to be a hit (monitor search's default).")
   var threshold = 0.5
 
+  @Flag(help: "Bank the trained temporal adapter's outputs (what rules score) instead of the CLIP frame embeddings.")
+  var temporal = false
+
   struct Manifest: Decodable {
     struct Event: Decodable {
       var start: Double
@@ -83,6 +86,14 @@ struct MemoryEval: ParsableCommand {
         if pending.count == 32 { flush() }
       }
       flush()
+      if temporal, var adapter = engine.adapter {
+        var state = adapter.makeState()
+        for index in frames.indices {
+          var output = [Float](repeating: 0, count: frames[index].embedding.count)
+          adapter.step(frames[index].embedding, time: frames[index].time, state: &state, into: &output)
+          frames[index].embedding = output
+        }
+      }
       let (truth, objects) = Self.truth(video.events)
       videos.append((frames, truth, objects))
       FileHandle.standardError.write(Data("memory: \(video.file): \(frames.count) frames embedded\n".utf8))
@@ -91,7 +102,8 @@ struct MemoryEval: ParsableCommand {
     print(
       "seed \(manifest.seed): \(manifest.long.count) videos, \(String(format: "%.1f", seconds / 3_600)) h at "
         + "\(String(format: "%g", rate)) fps; object queries \(videos.map(\.objects.count).reduce(0, +)), "
-        + "action queries \(videos.map { $0.truth.count - $0.objects.count }.reduce(0, +)); hit: tIoU >= 0.3")
+        + "action queries \(videos.map { $0.truth.count - $0.objects.count }.reduce(0, +)); hit: tIoU >= 0.3; "
+        + (temporal ? "the temporal adapter's outputs banked" : "CLIP frame embeddings banked"))
     let meanThumbnail = Double(thumbnailBytes.reduce(0, +)) / Double(max(1, thumbnailBytes.count))
     print("memory    block    M  object R@1/5   action R@1/5   entries  kB/cam-h")
     for block in blockSeconds {

@@ -38,6 +38,12 @@ struct MemoryEval: ParsableCommand {
   @Flag(help: "Bank the trained temporal adapter's outputs (what rules score) instead of the CLIP frame embeddings.")
   var temporal = false
 
+  @Flag(
+    help:
+      "Keep both per entry: merged by the frame embeddings, each entry also holds the mean adapter output of its frames; an entry scores the better of the two."
+  )
+  var both = false
+
   struct Manifest: Decodable {
     struct Event: Decodable {
       var start: Double
@@ -64,8 +70,10 @@ struct MemoryEval: ParsableCommand {
     let rate = fps ?? engine.nominalRate
     let thumbnails = JPEGEncoder(quality: 75)
     var videos:
-      [(frames: [(time: Double, embedding: [Float])], truth: [String: [ClosedRange<Double>]], objects: Set<String>)] =
-        []
+      [(
+        frames: [(time: Double, embedding: [Float])], rolling: [[Float]], truth: [String: [ClosedRange<Double>]],
+        objects: Set<String>
+      )] = []
     var thumbnailBytes: [Int] = []
     for video in manifest.long {
       var options = SourceOptions()
@@ -86,16 +94,17 @@ struct MemoryEval: ParsableCommand {
         if pending.count == 32 { flush() }
       }
       flush()
-      if temporal, var adapter = engine.adapter {
+      var rolling: [[Float]] = []
+      if temporal || both, var adapter = engine.adapter {
         var state = adapter.makeState()
         for index in frames.indices {
           var output = [Float](repeating: 0, count: frames[index].embedding.count)
           adapter.step(frames[index].embedding, time: frames[index].time, state: &state, into: &output)
-          frames[index].embedding = output
+          if temporal { frames[index].embedding = output } else { rolling.append(output) }
         }
       }
       let (truth, objects) = Self.truth(video.events)
-      videos.append((frames, truth, objects))
+      videos.append((frames, rolling, truth, objects))
       FileHandle.standardError.write(Data("memory: \(video.file): \(frames.count) frames embedded\n".utf8))
     }
     let seconds = manifest.long.map(\.seconds).reduce(0, +)
@@ -103,7 +112,11 @@ struct MemoryEval: ParsableCommand {
       "seed \(manifest.seed): \(manifest.long.count) videos, \(String(format: "%.1f", seconds / 3_600)) h at "
         + "\(String(format: "%g", rate)) fps; object queries \(videos.map(\.objects.count).reduce(0, +)), "
         + "action queries \(videos.map { $0.truth.count - $0.objects.count }.reduce(0, +)); hit: tIoU >= 0.3; "
-        + (temporal ? "the temporal adapter's outputs banked" : "CLIP frame embeddings banked"))
+        + (temporal
+          ? "the temporal adapter's outputs banked"
+          : both
+            ? "CLIP frame embeddings banked, each entry also its frames' mean adapter output"
+            : "CLIP frame embeddings banked"))
     let meanThumbnail = Double(thumbnailBytes.reduce(0, +)) / Double(max(1, thumbnailBytes.count))
     print("memory    block    M  object R@1/5   action R@1/5   entries  kB/cam-h")
     for block in blockSeconds {
@@ -114,8 +127,18 @@ struct MemoryEval: ParsableCommand {
           for video in videos {
             let memory = Self.memory(strategy, frames: video.frames, block: block, capacity: capacity)
             stored += memory.count
+            // --both: each entry's frames' mean adapter output beside its frame mean.
+            let rolling: [[Float]]? =
+              video.rolling.isEmpty
+              ? nil
+              : memory.map { entry in
+                let inside = video.frames.indices.filter {
+                  video.frames[$0].time >= entry.start && video.frames[$0].time <= entry.end
+                }
+                return Embedding.normalisedMean(inside.map { video.rolling[$0] })
+              }
             for (query, intervals) in video.truth {
-              let ranks = rank(query, memory: memory, engine: engine, cap: 2 * block)
+              let ranks = rank(query, memory: memory, rolling: rolling, engine: engine, cap: 2 * block)
               let isObject = video.objects.contains(query)
               for (k, limit) in [1, 5].enumerated()
               where ranks.prefix(limit).contains(where: { span in intervals.contains { Self.iou(span, $0) >= 0.3 } }) {
@@ -143,14 +166,17 @@ struct MemoryEval: ParsableCommand {
   }
 
   /// The spans `monitor search` would list for `query`, best first.
-  func rank(_ query: String, memory: [Entry], engine: Engine, cap: Double) -> [ClosedRange<Double>] {
+  func rank(_ query: String, memory: [Entry], rolling: [[Float]]?, engine: Engine, cap: Double)
+    -> [ClosedRange<Double>]
+  {
     guard let scorer = engine.scorer(for: Rule(id: "search", text: [query])) else { return [] }
     let stored = memory.enumerated().map { index, entry in
       StoredMemoryEntry(
         id: Int64(index), camera: "c", region: nil, start: entry.start, end: entry.end, frames: 1,
         embedding: entry.embedding)
     }
-    let scores = memory.map { scorer.present.score($0.embedding) }
+    var scores = memory.map { scorer.present.score($0.embedding) }
+    if let rolling { scores = zip(scores, rolling).map { max($0, scorer.present.score($1)) } }
     return MemorySearch.spans(stored, scores: scores, threshold: threshold, cap: cap, top: 5).map { $0.start...$0.end }
   }
 

@@ -55,6 +55,9 @@ struct PipelineBench: ParsableCommand {
       """)
   var regions = 0
 
+  @Option(help: "The cameras' memory for search ([memory] enabled; the daemon's default is on): on or off.")
+  var memory = "on"
+
   @Option(help: "Tokenizer directory (vocab.json, merges.txt).")
   var tokenizer = "Tests/Fixtures/clip/tokenizer"
 
@@ -64,6 +67,7 @@ struct PipelineBench: ParsableCommand {
     defer { try? FileManager.default.removeItem(atPath: work) }
     let configuration = try Configuration(toml: configurationText(work: work), file: "bench")
     guard (0...3).contains(regions) else { throw ValidationError("--regions is 0…3") }
+    guard ["on", "off"].contains(memory) else { throw ValidationError("--memory is on or off") }
     guard let precision = Precision(rawValue: precision) else { throw ValidationError("--precision is fp32 or int8") }
     let clip = CLIPModel(
       random: .vitB32, vocabulary: try BPEVocabulary(directory: tokenizer), seed: 1, precision: precision)
@@ -118,7 +122,7 @@ struct PipelineBench: ParsableCommand {
   private func configurationText(work: String) -> String {
     var lines = [
       "node = \"bench\"", "rules_dir = \"\(work)/rules\"", "state_dir = \"\(work)\"", "[mqtt]", "host = \"127.0.0.1\"",
-      "port = \(brokerPort)",
+      "port = \(brokerPort)", "[memory]", "enabled = \(memory == "on")",
     ]
     for (index, url) in urls.enumerated() {
       // motion = false: every sampled frame is embedded, the worst case.

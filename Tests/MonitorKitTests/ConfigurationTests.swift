@@ -13,6 +13,7 @@ import Testing
     #expect(config.cameras[1].fps == nil)
     #expect(config.clipModel == nil && config.temporalModel == nil && config.precision == .auto)
     #expect(config.mqtt.qos == 1 && config.mqtt.port == 1883 && config.rulesDirectory == "/etc/monitor/rules.d")
+    #expect(config.memory == Configuration.Memory(), "the example spells out the defaults")
   }
 
   @Test(arguments: Configuration.ModelPrecision.allCases)

@@ -92,7 +92,9 @@ public struct BlockedMemory<Keepsake: Sendable>: Sendable {
       closed = current
       bank = MemoryBank(capacity: capacity)
     }
-    if blockStart == nil || start > blockStart! { blockStart = start }
+    // A clock stepped back keeps adding to the block in progress (never
+    // replacing a stored block that started at the same time).
+    blockStart = max(blockStart ?? start, start)
     bank.add(embedding, time: time, keepsake: keepsake)
     return closed
   }

@@ -13,6 +13,9 @@ public struct MemorySearch: Sendable {
   public var request: MemorySearchRequest
   /// `[memory] block_seconds`: spans are capped at twice it.
   public var blockSeconds: Double
+  /// The engine caches scorers by rule id: the search's is one no rule can
+  /// have (`Rule.isValidID` refuses spaces), so a rule named "search" keeps its own.
+  static let scorerID = "memory search"
   /// Entries further apart than this (a camera offline, a restart) never merge.
   public static let maximumGap = 5.0
 
@@ -25,7 +28,7 @@ public struct MemorySearch: Sendable {
   /// `engine`: on the calling thread only (see `Engine`).
   public func run(engine: Engine, history: EventHistory) throws -> (hits: [MemoryHit], searched: Int) {
     let entries = try history.memoryEntries(request.query, model: engine.fingerprint)
-    guard let scorer = engine.scorer(for: Rule(id: "search", text: [request.text])) else {
+    guard let scorer = engine.scorer(for: Rule(id: Self.scorerID, text: [request.text])) else {
       throw ListingError("search: '\(request.text)' cannot be scored")
     }
     let scores = Self.scores(entries.map(\.embedding), scorer.present)

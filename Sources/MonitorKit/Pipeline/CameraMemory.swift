@@ -28,10 +28,11 @@ final class CameraMemory {
     let time = wallClock()
     for (view, embedding) in embeddings {
       guard let picture = frame.picture(view) else { continue }
-      var memory =
-        views[view] ?? BlockedMemory(blockSeconds: settings.blockSeconds, capacity: settings.entriesPerBlock)
-      if let block = memory.add(embedding, time: time, keepsake: picture) { closed.append(.init(camera, view, block)) }
-      views[view] = memory
+      // In place (no copy of the bank per frame).
+      let fresh = BlockedMemory<Picture>(blockSeconds: settings.blockSeconds, capacity: settings.entriesPerBlock)
+      if let block = views[view, default: fresh].add(embedding, time: time, keepsake: picture) {
+        closed.append(.init(camera, view, block))
+      }
     }
     // A region out of use is stored as far as it went, then forgotten.
     for (view, memory) in views where embeddings[view] == nil {

@@ -23,8 +23,7 @@ public struct MemoryTool: Sendable {
         return [
           row.camera, String(row.entries), String(format: "%.1f", Double(row.bytes) / 1_048_576),
           String(format: "%.1f", hours), hours > 0 ? String(format: "%.0f", Double(row.bytes) / 1_024 / hours) : "-",
-          row.oldest.map { String(StoredEvent.iso8601($0).prefix(19)).replacingOccurrences(of: "T", with: " ") }
-            ?? "-",
+          row.oldest.map(TextTable.wallTime) ?? "-",
         ]
       }
     return TextTable.lines(table)

@@ -63,14 +63,12 @@ public struct SearchListing: Sendable {
   }
 
   static func table(_ hits: [MemoryHit], files: [String?]) -> [String] {
-    func time(_ t: Double) -> String {
-      String(StoredEvent.iso8601(t).prefix(19)).replacingOccurrences(of: "T", with: " ")
-    }
     let table =
       [["FROM (UTC)", "TO", "CAMERA", "SCORE", "THUMBNAIL"]]
       + zip(hits, files).map { hit, file in
         [
-          time(hit.start), String(time(hit.end).suffix(8)), hit.camera + (hit.region.map { "/\($0)" } ?? ""),
+          TextTable.wallTime(hit.start), String(TextTable.wallTime(hit.end).suffix(8)),
+          hit.camera + (hit.region.map { "/\($0)" } ?? ""),
           String(format: "%.2f", hit.score), file ?? "-",
         ]
       }

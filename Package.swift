@@ -135,10 +135,11 @@ let package = Package(
     .testTarget(
       name: "MonitorKitTests",
       dependencies: [
-        "MonitorKit", "Alerts", "Core", "History", "Rules", "Video", "ModelIO", "Tensor", "TestSupport",
+        "MonitorKit", "Alerts", "Core", "History", "Mamba", "Rules", "Video", "ModelIO", "Tensor", "TestSupport",
       ],
       swiftSettings: strict),
-    .testTarget(name: "HistoryTests", dependencies: ["History", "Core", "TestSupport"], swiftSettings: strict),
+    .testTarget(
+      name: "HistoryTests", dependencies: ["History", "Core", "ModelIO", "TestSupport"], swiftSettings: strict),
     .testTarget(
       name: "HTTPAPITests",
       dependencies: [

@@ -23,6 +23,7 @@ EMBED(monitor_vocab, "vocab.json")
 EMBED(monitor_merges, "merges.txt")
 EMBED(monitor_preprocessor, "preprocessor_config.json")
 EMBED(monitor_temporal, "temporal.safetensors")
+EMBED(monitor_retrospective, "retrospective.safetensors")
 EMBED(monitor_check_frames, "demo/check-frames.mkv")
 
 struct embedded_file {
@@ -39,6 +40,7 @@ const unsigned char *monitor_embedded_file(const char *name, size_t *size) {
       {"merges.txt", monitor_merges_start, monitor_merges_end},
       {"preprocessor_config.json", monitor_preprocessor_start, monitor_preprocessor_end},
       {"temporal.safetensors", monitor_temporal_start, monitor_temporal_end},
+      {"retrospective.safetensors", monitor_retrospective_start, monitor_retrospective_end},
       {"check-frames.mkv", monitor_check_frames_start, monitor_check_frames_end},
   };
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {

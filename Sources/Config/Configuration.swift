@@ -150,6 +150,9 @@ public struct Configuration: Sendable, Equatable {
   public var clipModel: String?
   /// TemporalAdapter weights; nil uses the training-free multi-horizon pooling.
   public var temporalModel: String?
+  /// `monitor search`'s bidirectional re-ranker; nil: the embedded model's
+  /// own (with the embedded model), none (with a CLIP directory).
+  public var retrospectiveModel: String?
   /// What CLIP's linear layers compute in (`[model] precision`).
   public var precision: ModelPrecision = .auto
   public var mqtt = MQTT()
@@ -162,7 +165,7 @@ public struct Configuration: Sendable, Equatable {
   public static let keys = [
     "node", "rules_dir", "state_dir", "threads", "model", "mqtt", "history", "memory", "http", "clips", "cameras",
   ]
-  public static let modelKeys = ["clip", "temporal", "precision"]
+  public static let modelKeys = ["clip", "temporal", "retrospective", "precision"]
 
   /// `[model] precision`: `auto` picks int8 where the CPU runs it well and a
   /// load-time accuracy check passes, else bf16 where the CPU has AVX-512
@@ -217,6 +220,7 @@ public struct Configuration: Sendable, Equatable {
       try model.requireKnownKeys(Self.modelKeys, file: file)
       clipModel = try model.string("clip", file: file).flatMap { $0.isEmpty ? nil : $0 }
       temporalModel = try model.string("temporal", file: file).flatMap { $0.isEmpty ? nil : $0 }
+      retrospectiveModel = try model.string("retrospective", file: file).flatMap { $0.isEmpty ? nil : $0 }
       if let text = try model.string("precision", file: file) {
         do {
           precision = try ModelPrecision(parsing: text)

@@ -56,12 +56,16 @@ public struct MemoryHit: Sendable, Equatable {
   /// The best entry (its thumbnail is the hit's).
   public var entry: Int64
   public var entries: Int
+  /// A change between two entries (the retrospective re-ranker's answer to
+  /// an action), not entries themselves.
+  public var change: Bool
 
   public init(
-    camera: String, region: String?, start: Double, end: Double, score: Double, entry: Int64, entries: Int
+    camera: String, region: String?, start: Double, end: Double, score: Double, entry: Int64, entries: Int,
+    change: Bool = false
   ) {
     (self.camera, self.region, self.start, self.end) = (camera, region, start, end)
-    (self.score, self.entry, self.entries) = (score, entry, entries)
+    (self.score, self.entry, self.entries, self.change) = (score, entry, entries, change)
   }
 
   /// The object `monitor search --json` prints and `GET /api/search` lists
@@ -70,7 +74,7 @@ public struct MemoryHit: Sendable, Equatable {
     [
       "camera": camera, "region": region as Any? ?? NSNull(), "start": StoredEvent.iso8601(start),
       "end": StoredEvent.iso8601(end), "score": (score * 1000).rounded() / 1000, "entry": entry,
-      "entries": entries, "thumbnail": thumbnail as Any? ?? NSNull(),
+      "entries": entries, "change": change, "thumbnail": thumbnail as Any? ?? NSNull(),
     ]
   }
 }

@@ -123,17 +123,7 @@ public struct TemporalAdapter: Sendable {
 
   /// The adapter over a whole sequence (L, dModel) at the nominal rate.
   public func forward(_ e: [Float], length: Int) -> [Float] {
-    let dModel = config.dModel
-    var normed = [Float](repeating: 0, count: e.count)
-    e.withUnsafeBufferPointer { e in
-      normWeight.withUnsafeBufferPointer { weight in
-        normBias.withUnsafeBufferPointer { bias in
-          LayerNorm.apply(
-            e.baseAddress!, rows: length, columns: dModel, weight: weight.baseAddress!, bias: bias.baseAddress!,
-            eps: layerNormEps, into: &normed)
-        }
-      }
-    }
+    let normed = LayerNorm.apply(e, rows: length, weight: normWeight, bias: normBias, eps: layerNormEps)
     let mixed = block.forward(normed, length: length)
     let g = tanhf(gate)
     return (0..<e.count).map { e[$0] + g * mixed[$0] }

@@ -15,6 +15,26 @@ public enum LayerNorm {
       for c in 0..<columns { out[c] = (row[c] - mean) * scale * weight[c] + bias[c] }
     }
   }
+
+  /// The same over arrays: `x` (rows, columns) → a new (rows, columns).
+  public static func apply(_ x: [Float], rows: Int, weight: [Float], bias: [Float], eps: Float) -> [Float] {
+    let columns = weight.count
+    precondition(x.count == rows * columns && bias.count == columns, "LayerNorm: x must be (rows, weight.count)")
+    var y = [Float](repeating: 0, count: x.count)
+    x.withUnsafeBufferPointer { x in
+      weight.withUnsafeBufferPointer { weight in
+        bias.withUnsafeBufferPointer { bias in
+          y.withUnsafeMutableBufferPointer { y in
+            guard let input = x.baseAddress, let output = y.baseAddress else { return }
+            apply(
+              input, rows: rows, columns: columns, weight: weight.baseAddress!, bias: bias.baseAddress!, eps: eps,
+              into: output)
+          }
+        }
+      }
+    }
+    return y
+  }
 }
 
 /// Float reductions with SIMD8 accumulators: scalar loops never vectorise in

@@ -258,6 +258,7 @@ struct CheckConfig: ParsableCommand {
     let engine = try Failure.wrap {
       try Engine(
         clipDirectory: configuration.clipModel, temporalFile: configuration.temporalModel,
+        retrospectiveFile: configuration.retrospectiveModel,
         precision: configuration.precision, log: { print($0) })
     }
     let contents = RuleStore(directory: configuration.rulesDirectory).load()

@@ -77,6 +77,7 @@ struct SearchCommand: ParsableCommand {
     let engine = try Failure.wrap {
       try Engine(
         clipDirectory: configuration.clipModel, temporalFile: configuration.temporalModel,
+        retrospectiveFile: configuration.retrospectiveModel,
         precision: configuration.precision, log: { _ in })
     }
     for line in try Failure.wrap({ try listing.lines(configuration: configuration, engine: engine) }) { print(line) }

@@ -1,4 +1,6 @@
 import Foundation
+import ModelIO
+import TestSupport
 import Testing
 
 @testable import History
@@ -62,5 +64,33 @@ import Testing
       closed.flatMap(\.entries).map(\.frames).reduce(0, +) + memory.current!.entries.map(\.frames).reduce(0, +)
     #expect(frames == 600)
     #expect(memory.current?.start == 1_260)
+  }
+}
+
+/// The retrospective re-ranker is trained on memories that
+/// tools/temporal/memory_bank.py makes: they must be the ones this bank
+/// stores (spans, frame counts and means, block by block).
+@Suite struct MemoryBankReferenceTests {
+  @Test func reproducesTheTrainersMemory() throws {
+    let file = try SafeTensors(
+      path: Repository.root.appendingPathComponent("Tests/Fixtures/mamba/memory_bank.io.safetensors").path)
+    let frames = try file.tensor("frames")
+    let times = try file.tensor("times").scalars
+    let width = frames.shape[1]
+    var memory = BlockedMemory<Int>(
+      blockSeconds: Double(file.metadata["block_seconds"] ?? "") ?? 0,
+      capacity: Int(file.metadata["capacity"] ?? "") ?? 0)
+    var entries: [MemoryBank<Int>.Entry] = []
+    for (index, time) in times.enumerated() {
+      let embedding = Array(frames.scalars[(index * width)..<((index + 1) * width)])
+      if let closed = memory.add(embedding, time: Double(time), keepsake: index) { entries += closed.entries }
+    }
+    entries += memory.current?.entries ?? []
+    #expect(entries.map { Float($0.start) } == (try file.tensor("starts").scalars))
+    #expect(entries.map { Float($0.end) } == (try file.tensor("ends").scalars))
+    #expect(entries.map { Float($0.frames) } == (try file.tensor("counts").scalars))
+    let means = try file.tensor("means").scalars
+    let gap = zip(entries.flatMap(\.mean), means).map { abs($0 - $1) }.max() ?? .infinity
+    #expect(entries.count == 12 && gap <= 1e-5)
   }
 }

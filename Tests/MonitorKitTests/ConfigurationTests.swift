@@ -12,8 +12,15 @@ import Testing
     #expect(config.cameras[0].fps == nil && config.cameras[0].transport == .tcp && config.cameras[0].motion)
     #expect(config.cameras[1].fps == nil)
     #expect(config.clipModel == nil && config.temporalModel == nil && config.precision == .auto)
+    #expect(config.retrospectiveModel == nil)
     #expect(config.mqtt.qos == 1 && config.mqtt.port == 1883 && config.rulesDirectory == "/etc/monitor/rules.d")
     #expect(config.memory == Configuration.Memory(), "the example spells out the defaults")
+  }
+
+  @Test func retrospectiveIsRead() throws {
+    let named = try Configuration(toml: "[model]\nretrospective = \"/m/r.safetensors\"", file: "m.toml")
+    #expect(named.retrospectiveModel == "/m/r.safetensors")
+    #expect(try Configuration(toml: "[model]\nretrospective = \"\"", file: "m.toml").retrospectiveModel == nil)
   }
 
   @Test(arguments: Configuration.ModelPrecision.allCases)

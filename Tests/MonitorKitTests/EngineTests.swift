@@ -41,6 +41,21 @@ import Testing
     #expect(pooling.nominalRate == 2 && pooling.rateWarning(camera: "hall", fps: 0.5) == nil)
   }
 
+  /// The embedded model brings its search re-ranker; a CLIP directory has
+  /// none unless `[model] retrospective` names one, and one of another width
+  /// is refused naming the file.
+  @Test func retrospectiveReRankerComesWithTheEmbeddedModel() throws {
+    let embedded = try Engine(clipDirectory: nil, temporalFile: nil)
+    #expect(embedded.retrospective?.dModel == 64 && embedded.retrospective?.trainedBlockSeconds == 120)
+    #expect(try Engine(clipDirectory: DaemonTests.model, temporalFile: nil).retrospective == nil)
+    let other = Repository.root.appendingPathComponent("Tests/Fixtures/mamba/bidirectional.weights.safetensors").path
+    #expect {
+      _ = try Engine(clipDirectory: nil, temporalFile: nil, retrospectiveFile: other)
+    } throws: { error in
+      "\(error)".contains("bidirectional.weights.safetensors") && "\(error)".contains("width 24")
+    }
+  }
+
   @Test func scorerIsCachedUntilTheTextChanges() throws {
     let engine = try Engine(clipDirectory: DaemonTests.model, temporalFile: nil)
     var rule = Rule(id: "cached", text: ["a dog"])

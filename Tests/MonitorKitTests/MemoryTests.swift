@@ -2,6 +2,8 @@ import Config
 import Core
 import Foundation
 import History
+import Mamba
+import ModelIO
 import MonitorKit
 import Rules
 import Tensor
@@ -126,5 +128,66 @@ import Testing
     #expect(hits.map(\.start) == [0, 100, 40, 0] && hits.map(\.end) == [39.5, 109.5, 49.5, 9.5])
     #expect(hits.map(\.entries) == [4, 1, 1, 1])
     #expect(MemorySearch.spans(entries, scores: scores, threshold: 0.5, cap: 40, top: 2).count == 2)
+  }
+
+  /// The re-ranker reads runs around the first pass's candidates, never
+  /// across a camera or a gap; entries outside every run score 0; each
+  /// boundary inside a run is a change hit centred on it.
+  @Test func rerankerReadsRunsAroundCandidates() throws {
+    let reranker = try BidirectionalAdapter(
+      file: try SafeTensors(
+        path: Repository.root.appendingPathComponent("Tests/Fixtures/mamba/bidirectional.weights.safetensors").path))
+    var random = SplitMix64(seed: 4)
+    func vector() -> [Float] { (0..<reranker.dModel).map { _ in random.nextFloat(in: -1...1) } }
+    // Camera a: 20 entries of 10 s with a 100 s gap before the seventh; camera b: 10 entries.
+    var entries: [StoredMemoryEntry] = []
+    for i in 0..<30 {
+      let (camera, position) = i < 20 ? ("a", i) : ("b", i - 20)
+      let start = Double(10 * position + (camera == "a" && position >= 6 ? 100 : 0))
+      entries.append(
+        StoredMemoryEntry(
+          id: Int64(i + 1), camera: camera, region: nil, start: start, end: start + 9.5, frames: 20,
+          embedding: vector()))
+    }
+    var firstPass = [Double](repeating: 0.1, count: entries.count)
+    (firstPass[5], firstPass[23]) = (0.9, 0.8)
+    let score = CalibratedScore(
+      positives: [vector()], negatives: [], backgrounds: (0..<6).map { _ in vector() }, logitScale: 10)
+    let answers = MemorySearch.reranked(entries, firstPass: firstPass, by: reranker, score, candidates: 2, radius: 3)
+    let runs = [2...5, 20...26]
+    for run in runs {
+      let outputs = reranker.forward(
+        run.flatMap { Embedding.normalisedMean([entries[$0].embedding]) }, length: run.count)
+      let width = reranker.dModel
+      for (offset, index) in run.enumerated() {
+        let expected = score.score(Array(outputs.entries[(offset * width)..<((offset + 1) * width)]))
+        #expect(abs(answers.entryScores[index] - expected) < 1e-5)
+      }
+    }
+    for index in entries.indices where !runs.contains(where: { $0.contains(index) }) {
+      #expect(answers.entryScores[index] == 0)
+    }
+    // 3 boundaries in the first run, 6 in the second; a change between entries 3 and 4 (29.5 s, 30 s).
+    #expect(answers.changes.count == 9 && answers.changes.allSatisfy { $0.change })
+    #expect(answers.changes.map { $0.entry } == [4, 5, 6] + Array(22...27))
+    let first = answers.changes[0]
+    #expect(first.camera == "a" && first.start == 28.75 && first.end == 30.75 && first.entries == 2)
+  }
+
+  /// Two rankings fused by reciprocal rank: a span both list beats spans
+  /// only one lists first; each hit keeps its own score; `top` holds.
+  @Test func rankingsFuseByRank() {
+    func hit(_ start: Double, _ score: Double, change: Bool = false) -> MemoryHit {
+      MemoryHit(
+        camera: "a", region: nil, start: start, end: start + 2, score: score, entry: Int64(start), entries: 1,
+        change: change)
+    }
+    let first = [hit(0, 0.9), hit(10, 0.8), hit(20, 0.7)]
+    let second = [hit(30, 0.99, change: true), hit(20, 0.95), hit(40, 0.9)]
+    let fused = MemorySearch.fused([first, second], top: 4)
+    // 20 s: ranks 3 and 2 (1/63 + 1/62); then the two firsts (1/61), the better score first; then 10 s (1/62).
+    #expect(fused.map(\.start) == [20, 30, 0, 10])
+    #expect(fused[0].score == 0.7 && fused[1].change)
+    #expect(MemorySearch.fused([first], top: 10).map(\.start) == [0, 10, 20])
   }
 }

@@ -90,6 +90,20 @@ import Testing
     #expect(result.status != 0 && result.output.contains("vocab.json: token '<|endoftext|>' has id 999999"))
   }
 
+  /// A `[model] retrospective` that is the causal adapter's file (no
+  /// backward scan) is refused in one line naming the file and the tensor.
+  @Test func checkConfigLoadsTheRetrospectiveReRanker() throws {
+    let directory = try Repository.temporaryDirectory("check-config")
+    let config = directory.appendingPathComponent("monitor.toml").path
+    let causal = Repository.root.appendingPathComponent("models/synthetic/temporal.safetensors").path
+    try "rules_dir = \"\(directory.path)\"\n[model]\nretrospective = \"\(causal)\"\n".write(
+      toFile: config, atomically: true, encoding: .utf8)
+    let result = try Executables.monitor(["check-config", config])
+    #expect(
+      result.status != 0 && result.output.contains("temporal.safetensors: tensor 'forward.in_proj.weight': missing"),
+      "\(result.output)")
+  }
+
   @Test func checkConfigReportsBrokenRules() throws {
     let directory = try Repository.temporaryDirectory("check-config")
     let rules = directory.appendingPathComponent("rules").path

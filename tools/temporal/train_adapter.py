@@ -73,6 +73,45 @@ class Progress:
             log(line)
 
 
+class Optimisation:
+    """AdamW under a one-cycle schedule, with the checkpoint in --work that --resume continues from
+    (every --checkpoint-every steps and at the end); both trainers use it."""
+
+    def __init__(self, model, args, name):
+        self.model, self.args = model, args
+        self.optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+        self.schedule = torch.optim.lr_scheduler.OneCycleLR(self.optimiser, args.lr, total_steps=args.steps,
+                                                            pct_start=0.1)
+        self.path = os.path.join(args.work, name)
+
+    def resume(self):
+        """The step to start from: 0, or the checkpoint's with --resume (its model, optimiser and random states)."""
+        if not (self.args.resume and os.path.exists(self.path)):
+            return 0
+        state = torch.load(self.path, weights_only=False)
+        self.model.load_state_dict(state["model"])
+        self.optimiser.load_state_dict(state["optimiser"])
+        self.schedule.load_state_dict(state["schedule"])
+        random.setstate(state["random"])
+        torch.set_rng_state(state["torch"])
+        log(f"train-adapter: resumed at step {state['step']}")
+        return state["step"]
+
+    def step(self, loss, step):
+        """One optimiser step on `loss` (None: nothing asked in this batch, the schedule still moves)."""
+        if loss is not None:
+            self.optimiser.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+            self.optimiser.step()
+        self.schedule.step()
+        if (step + 1) % self.args.checkpoint_every == 0 or step + 1 == self.args.steps:
+            torch.save({"model": self.model.state_dict(), "optimiser": self.optimiser.state_dict(),
+                        "schedule": self.schedule.state_dict(), "random": random.getstate(),
+                        "torch": torch.get_rng_state(), "step": step + 1}, self.path + ".tmp")
+            os.replace(self.path + ".tmp", self.path)
+
+
 class Dataset:
     """Frame embeddings of every labelled and background file, and each frame's target."""
 
@@ -365,19 +404,8 @@ def main():
         if args.keep:
             teacher = initial.to(args.device).eval().requires_grad_(False)
     adapter = adapter.to(args.device)
-    optimiser = torch.optim.AdamW(adapter.parameters(), lr=args.lr, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, args.lr, total_steps=args.steps, pct_start=0.1)
-    checkpoint = os.path.join(args.work, "checkpoint.pt")
-    first = 0
-    if args.resume and os.path.exists(checkpoint):
-        state = torch.load(checkpoint, weights_only=False)
-        adapter.load_state_dict(state["adapter"])
-        optimiser.load_state_dict(state["optimiser"])
-        schedule.load_state_dict(state["schedule"])
-        random.setstate(state["random"])
-        torch.set_rng_state(state["torch"])
-        first = state["step"]
-        log(f"train-adapter: resumed at step {first}")
+    optimisation = Optimisation(adapter, args, "checkpoint.pt")
+    first = optimisation.resume()
     rng = random.Random(args.seed * 1000 + first)
     progress = Progress(args.steps, "training:")
     for step in range(first, args.steps):
@@ -387,18 +415,8 @@ def main():
             kept = keep_loss(adapter, teacher, [window(dataset, rng, args, teacher.nominal_interval)
                                                 for _ in range(args.batch // 2)], args.device)
             loss = args.keep * kept if loss is None else loss + args.keep * kept
-        if loss is not None:
-            optimiser.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(adapter.parameters(), 1.0)
-            optimiser.step()
-        schedule.step()
+        optimisation.step(loss, step)
         progress.update(step + 1, f"loss {loss.item() if loss is not None else float('nan'):.3f}")
-        if (step + 1) % args.checkpoint_every == 0 or step + 1 == args.steps:
-            torch.save({"adapter": adapter.state_dict(), "optimiser": optimiser.state_dict(),
-                        "schedule": schedule.state_dict(), "random": random.getstate(),
-                        "torch": torch.get_rng_state(), "step": step + 1}, checkpoint + ".tmp")
-            os.replace(checkpoint + ".tmp", checkpoint)
     adapter.eval()
     report = validate(adapter, embedder, held_out, args, args.device) if held_out else None
     if report:

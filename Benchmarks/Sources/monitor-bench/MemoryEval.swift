@@ -2,6 +2,7 @@ import ArgumentParser
 import Core
 import Foundation
 import History
+import Mamba
 import MonitorKit
 import Rules
 import Video
@@ -38,6 +39,12 @@ struct MemoryEval: ParsableCommand {
   @Flag(help: "Bank the trained temporal adapter's outputs (what rules score) instead of the CLIP frame embeddings.")
   var temporal = false
 
+  @Option(
+    help:
+      "A retrospective re-ranker (train-adapter --retrospective): adds the rows 'causal' (the bank of the temporal adapter's outputs) and 'bidir' (the bank re-ranked by it, as monitor search does)."
+  )
+  var retrospective: String?
+
   @Flag(
     help:
       "Keep both per entry: merged by the frame embeddings, each entry also holds the mean adapter output of its frames; an entry scores the better of the two."
@@ -66,13 +73,14 @@ struct MemoryEval: ParsableCommand {
   func run() throws {
     let manifest = try JSONDecoder().decode(
       Manifest.self, from: try Data(contentsOf: URL(fileURLWithPath: data + "/manifest.json")))
-    let engine = try Engine(clipDirectory: model, temporalFile: nil, precision: .fp32)
+    let engine = try Engine(clipDirectory: model, temporalFile: nil, retrospectiveFile: retrospective, precision: .fp32)
+    let reranker = retrospective == nil ? nil : engine.retrospective
     let rate = fps ?? engine.nominalRate
     let thumbnails = JPEGEncoder(quality: 75)
     var videos:
       [(
         frames: [(time: Double, embedding: [Float])], rolling: [[Float]], truth: [String: [ClosedRange<Double>]],
-        objects: Set<String>
+        objects: Set<String>, adapted: [(time: Double, embedding: [Float])]
       )] = []
     var thumbnailBytes: [Int] = []
     for video in manifest.long {
@@ -95,16 +103,18 @@ struct MemoryEval: ParsableCommand {
       }
       flush()
       var rolling: [[Float]] = []
-      if temporal || both, var adapter = engine.adapter {
+      var adapted: [(time: Double, embedding: [Float])] = []
+      if temporal || both || reranker != nil, var adapter = engine.adapter {
         var state = adapter.makeState()
         for index in frames.indices {
           var output = [Float](repeating: 0, count: frames[index].embedding.count)
           adapter.step(frames[index].embedding, time: frames[index].time, state: &state, into: &output)
-          if temporal { frames[index].embedding = output } else { rolling.append(output) }
+          adapted.append((frames[index].time, output))
         }
+        if temporal { frames = adapted } else if both { rolling = adapted.map(\.embedding) }
       }
       let (truth, objects) = Self.truth(video.events)
-      videos.append((frames, rolling, truth, objects))
+      videos.append((frames, rolling, truth, objects, adapted))
       FileHandle.standardError.write(Data("memory: \(video.file): \(frames.count) frames embedded\n".utf8))
     }
     let seconds = manifest.long.map(\.seconds).reduce(0, +)
@@ -121,11 +131,15 @@ struct MemoryEval: ParsableCommand {
     print("memory    block    M  object R@1/5   action R@1/5   entries  kB/cam-h")
     for block in blockSeconds {
       for capacity in entries {
-        for strategy in ["bank", "uniform", "novelty", "fifo"] {
+        for strategy in ["bank", "uniform", "novelty", "fifo"] + (reranker == nil ? [] : ["causal", "bidir"]) {
           var found = (object: [0, 0], action: [0, 0], objects: 0, actions: 0)
           var stored = 0
           for video in videos {
-            let memory = Self.memory(strategy, frames: video.frames, block: block, capacity: capacity)
+            let memory =
+              strategy == "causal"
+              ? Self.memory("bank", frames: video.adapted, block: block, capacity: capacity)
+              : Self.memory(
+                strategy == "bidir" ? "bank" : strategy, frames: video.frames, block: block, capacity: capacity)
             stored += memory.count
             // --both: each entry's frames' mean adapter output beside its frame mean.
             let rolling: [[Float]]? =
@@ -138,7 +152,9 @@ struct MemoryEval: ParsableCommand {
                 return Embedding.normalisedMean(inside.map { video.rolling[$0] })
               }
             for (query, intervals) in video.truth {
-              let ranks = rank(query, memory: memory, rolling: rolling, engine: engine, cap: 2 * block)
+              let ranks = rank(
+                query, memory: memory, rolling: rolling, engine: engine, cap: 2 * block,
+                reranker: strategy == "bidir" ? reranker : nil)
               let isObject = video.objects.contains(query)
               for (k, limit) in [1, 5].enumerated()
               where ranks.prefix(limit).contains(where: { span in intervals.contains { Self.iou(span, $0) >= 0.3 } }) {
@@ -166,18 +182,20 @@ struct MemoryEval: ParsableCommand {
   }
 
   /// The spans `monitor search` would list for `query`, best first.
-  func rank(_ query: String, memory: [Entry], rolling: [[Float]]?, engine: Engine, cap: Double)
-    -> [ClosedRange<Double>]
-  {
+  func rank(
+    _ query: String, memory: [Entry], rolling: [[Float]]?, engine: Engine, cap: Double, reranker: BidirectionalAdapter?
+  ) -> [ClosedRange<Double>] {
     guard let scorer = engine.scorer(for: Rule(id: "search", text: [query])) else { return [] }
     let stored = memory.enumerated().map { index, entry in
       StoredMemoryEntry(
         id: Int64(index), camera: "c", region: nil, start: entry.start, end: entry.end, frames: 1,
         embedding: entry.embedding)
     }
-    var scores = memory.map { scorer.present.score($0.embedding) }
+    var scores = MemorySearch.scores(memory.map(\.embedding), scorer.present)
     if let rolling { scores = zip(scores, rolling).map { max($0, scorer.present.score($1)) } }
-    return MemorySearch.spans(stored, scores: scores, threshold: threshold, cap: cap, top: 5).map { $0.start...$0.end }
+    return MemorySearch.hits(
+      stored, scores: scores, reranker: reranker, scorer.present, threshold: threshold, cap: cap, top: 5
+    ).map { $0.start...$0.end }
   }
 
   /// Per block of `block` seconds, `capacity` entries made by `strategy`:

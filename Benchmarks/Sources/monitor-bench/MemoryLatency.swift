@@ -2,6 +2,7 @@ import ArgumentParser
 import CLIP
 import Foundation
 import History
+import Mamba
 import ModelIO
 import MonitorKit
 import Rules
@@ -20,6 +21,11 @@ struct MemoryLatency: ParsableCommand {
   @Option(help: "Entries per 120 s block.") var entries = 8
   @Option(help: "Thumbnail bytes per entry (a 224 px JPEG at quality 75 is ~8 kB).") var thumbnail = 8_000
   @Option var threads = 2
+  @Flag(
+    help:
+      "Re-rank as monitor search does with a retrospective re-ranker: a random-weight one at ViT-B/32's width (expand 1, as train-adapter --retrospective makes them)."
+  )
+  var retrospective = false
 
   func run() throws {
     let directory = FileManager.default.temporaryDirectory.path + "/monitor-memory-latency-\(getpid())"
@@ -49,7 +55,9 @@ struct MemoryLatency: ParsableCommand {
     Parallelism.threads = threads
     let vocabulary = try BPEVocabulary(directory: "Tests/Fixtures/clip/tokenizer")
     let clip = CLIPModel(random: .vitB32, vocabulary: vocabulary, seed: 3, precision: .fp32)
-    let engine = Engine(clip: clip, adapter: nil, modelName: "bench", fingerprint: "bench")
+    let reranker =
+      retrospective ? BidirectionalAdapter(random: MambaConfig(dModel: 512, dState: 16, expand: 1), seed: 8) : nil
+    let engine = Engine(clip: clip, adapter: nil, retrospective: reranker, modelName: "bench", fingerprint: "bench")
     let reader = try EventHistory(directory: directory, readOnly: true)
     var timings: [Double] = []
     for (n, text) in ["a red car", "a person at the door", "a parcel on the step", "a dog", "a bicycle", "snow"]
@@ -64,7 +72,7 @@ struct MemoryLatency: ParsableCommand {
         "search '\(text)'\(n == 0 ? " (cold: background prompts embedded too)" : ""): \(String(format: "%.0f", ms)) ms, "
           + "\(searched) entries, \(hits.count) spans")
     }
-    var parts = (text: Double.infinity, read: Double.infinity, score: Double.infinity)
+    var parts = (text: Double.infinity, read: Double.infinity, score: Double.infinity, rerank: Double.infinity)
     for text in ["a cat", "a van", "a bus"] {
       var started = DispatchTime.now().uptimeNanoseconds
       let scorer = engine.scorer(for: Rule(id: "search", text: [text]))!
@@ -73,15 +81,21 @@ struct MemoryLatency: ParsableCommand {
       let entries = try reader.memoryEntries(MemoryQuery(), model: "bench")
       parts.read = min(parts.read, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
       started = DispatchTime.now().uptimeNanoseconds
-      _ = MemorySearch.scores(entries.map(\.embedding), scorer.present)
+      let scores = MemorySearch.scores(entries.map(\.embedding), scorer.present)
       parts.score = min(parts.score, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
+      if let reranker {
+        started = DispatchTime.now().uptimeNanoseconds
+        _ = MemorySearch.reranked(entries, firstPass: scores, by: reranker, scorer.present)
+        parts.rerank = min(parts.rerank, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
+      }
     }
     print(
       String(
         format: "parts (best of 3): query encoding %.0f ms, reading the entries %.0f ms, scoring them %.0f ms",
-        parts.text, parts.read, parts.score))
+        parts.text, parts.read, parts.score)
+        + (reranker == nil ? "" : String(format: ", re-ranking the candidates' runs %.0f ms", parts.rerank)))
     print(
-      "search latency, threads=\(threads), fp32 ViT-B/32 text tower: best \(String(format: "%.0f", timings.min()!)) ms, "
+      "search latency, threads=\(threads), fp32 ViT-B/32 text tower\(reranker == nil ? "" : " + re-ranker"): best \(String(format: "%.0f", timings.min()!)) ms, "
         + "median \(String(format: "%.0f", timings.sorted()[timings.count / 2])) ms (new text each time)")
   }
 }

@@ -16,6 +16,9 @@ public final class Engine: @unchecked Sendable {
   public private(set) var clip: CLIPModel
   /// Trained adapter, or nil for the training-free pooling.
   public let adapter: TemporalAdapter?
+  /// `monitor search`'s bidirectional re-ranker (`[model] retrospective`), or
+  /// nil: the search scores the stored entries themselves.
+  public let retrospective: BidirectionalAdapter?
   /// Shown in events so subscribers can tell models apart.
   public let modelName: String
   /// Identity of the model files (`ModelFingerprint`): a saved temporal state is restored only under the same one.
@@ -38,27 +41,38 @@ public final class Engine: @unchecked Sendable {
   /// `temporalFile` names another. A CLIP directory without `temporalFile`:
   /// the training-free multi-horizon pooling. `precision` is resolved by
   /// `PrecisionChoice`, which logs what it chose through `log`.
+  /// `retrospectiveFile`: the search's re-ranker (the embedded model's own
+  /// when nil and no CLIP directory is given; none otherwise). Neither it nor
+  /// the search's use of it enters the fingerprint: the stored memory is the
+  /// CLIP model's, whatever re-ranks it.
   public convenience init(
-    clipDirectory: String?, temporalFile: String?, precision: Configuration.ModelPrecision = .fp32,
-    log: (String) -> Void = { _ in }
+    clipDirectory: String?, temporalFile: String?, retrospectiveFile: String? = nil,
+    precision: Configuration.ModelPrecision = .fp32, log: (String) -> Void = { _ in }
   ) throws {
     guard let clipDirectory else {
-      let (clip, adapter, fingerprint) = try EmbeddedModel.withFiles { directory in
+      let (clip, adapter, retrospective, fingerprint) = try EmbeddedModel.withFiles { directory in
         let temporal = temporalFile ?? directory + "/" + EmbeddedModel.temporalFile
+        let embedded = EmbeddedModel.hasRetrospective ? directory + "/" + EmbeddedModel.retrospectiveFile : nil
         return (
           try PrecisionChoice.load(precision, log: log) { try CLIPModel(directory: directory, precision: $0) },
-          try Self.adapter(temporal), Self.fingerprint(clipDirectory: directory, temporalFile: temporal)
+          try Self.adapter(temporal), try (retrospectiveFile ?? embedded).map { try Self.retrospective($0) },
+          Self.fingerprint(clipDirectory: directory, temporalFile: temporal)
         )
       }
       try Self.check(adapter, fits: clip, file: temporalFile ?? "embedded model")
-      self.init(clip: clip, adapter: adapter, modelName: EmbeddedModel.name + "+mamba", fingerprint: fingerprint)
+      if let retrospective { try Self.check(retrospective, fits: clip, file: retrospectiveFile ?? "embedded model") }
+      self.init(
+        clip: clip, adapter: adapter, retrospective: retrospective, modelName: EmbeddedModel.name + "+mamba",
+        fingerprint: fingerprint)
       return
     }
     let clip = try PrecisionChoice.load(precision, log: log) { try CLIPModel(directory: clipDirectory, precision: $0) }
     let adapter = try temporalFile.map { try Self.adapter($0) }
     if let adapter { try Self.check(adapter, fits: clip, file: temporalFile!) }
+    let retrospective = try retrospectiveFile.map { try Self.retrospective($0) }
+    if let retrospective { try Self.check(retrospective, fits: clip, file: retrospectiveFile!) }
     self.init(
-      clip: clip, adapter: adapter,
+      clip: clip, adapter: adapter, retrospective: retrospective,
       modelName: URL(fileURLWithPath: clipDirectory).lastPathComponent + (adapter == nil ? "+pooling" : "+mamba"),
       fingerprint: Self.fingerprint(clipDirectory: clipDirectory, temporalFile: temporalFile))
   }
@@ -73,6 +87,19 @@ public final class Engine: @unchecked Sendable {
     try TemporalAdapter(file: try SafeTensors(path: file))
   }
 
+  private static func retrospective(_ file: String) throws -> BidirectionalAdapter {
+    try BidirectionalAdapter(file: try SafeTensors(path: file))
+  }
+
+  private static func check(_ reranker: BidirectionalAdapter, fits clip: CLIPModel, file: String) throws {
+    guard reranker.dModel == clip.config.projectionDim else {
+      throw ModelError(
+        file: file,
+        "retrospective re-ranker width \(reranker.dModel) does not match the CLIP embedding size \(clip.config.projectionDim)"
+      )
+    }
+  }
+
   private static func check(_ adapter: TemporalAdapter, fits clip: CLIPModel, file: String) throws {
     guard adapter.config.dModel == clip.config.projectionDim else {
       throw ModelError(
@@ -84,9 +111,13 @@ public final class Engine: @unchecked Sendable {
 
   /// Models already in memory (benchmarks, the embedded default model).
   /// `fingerprint`: of the files the models came from (default: the name only).
-  public init(clip: CLIPModel, adapter: TemporalAdapter?, modelName: String, fingerprint: String? = nil) {
+  public init(
+    clip: CLIPModel, adapter: TemporalAdapter?, retrospective: BidirectionalAdapter? = nil, modelName: String,
+    fingerprint: String? = nil
+  ) {
     self.clip = clip
     self.adapter = adapter
+    self.retrospective = retrospective
     // Subscribers can tell an int8 model's events from fp32's.
     self.modelName = clip.precision == .fp32 ? modelName : modelName + "+" + clip.precision.rawValue
     self.fingerprint = fingerprint ?? modelName

@@ -67,6 +67,7 @@ public final class Daemon: @unchecked Sendable {
       try engine
       ?? Engine(
         clipDirectory: configuration.clipModel, temporalFile: configuration.temporalModel,
+        retrospectiveFile: configuration.retrospectiveModel,
         precision: configuration.precision, log: log)
     self.engine = engine
     let metrics = DaemonMetrics(

@@ -64,11 +64,11 @@ public struct SearchListing: Sendable {
 
   static func table(_ hits: [MemoryHit], files: [String?]) -> [String] {
     let table =
-      [["FROM (UTC)", "TO", "CAMERA", "SCORE", "THUMBNAIL"]]
+      [["FROM (UTC)", "TO", "CAMERA", "FOUND", "SCORE", "THUMBNAIL"]]
       + zip(hits, files).map { hit, file in
         [
           TextTable.wallTime(hit.start), String(TextTable.wallTime(hit.end).suffix(8)),
-          hit.camera + (hit.region.map { "/\($0)" } ?? ""),
+          hit.camera + (hit.region.map { "/\($0)" } ?? ""), hit.change ? "change" : "stretch",
           String(format: "%.2f", hit.score), file ?? "-",
         ]
       }

@@ -73,6 +73,17 @@ class Progress:
             log(line)
 
 
+def seeded_labels(args):
+    """Seeds Python's and PyTorch's generators with --seed; the --labels and --validation events (one line
+    naming the file and row of a bad label, then exit)."""
+    random.seed(args.seed)
+    torch.manual_seed(args.seed)
+    try:
+        return read_labels(args.labels), read_labels(args.validation) if args.validation else []
+    except (OSError, ValueError) as error:
+        sys.exit(f"train-adapter: {error}")
+
+
 class Optimisation:
     """AdamW under a one-cycle schedule, with the checkpoint in --work that --resume continues from
     (every --checkpoint-every steps and at the end); both trainers use it."""
@@ -375,13 +386,7 @@ def main():
     if not 0 < args.min_interval <= args.nominal_interval <= args.max_interval:
         parser.error("need 0 < --min-interval <= --nominal-interval <= --max-interval")
     started = time.time()
-    random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    try:
-        events = read_labels(args.labels)
-        held_out = read_labels(args.validation) if args.validation else []
-    except (OSError, ValueError) as error:
-        sys.exit(f"train-adapter: {error}")
+    events, held_out = seeded_labels(args)
     for path in args.background:
         if not os.path.isfile(path):
             sys.exit(f"train-adapter: {path}: no such background video")

@@ -41,9 +41,9 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bidirectional import KIND, BidirectionalAdapter  # noqa: E402
-from footage import BACKGROUNDS, Embedder, read_labels  # noqa: E402
+from footage import BACKGROUNDS, Embedder  # noqa: E402
 from memory_bank import compress  # noqa: E402
-from train_adapter import Optimisation, Progress, log  # noqa: E402
+from train_adapter import Optimisation, Progress, log, seeded_labels  # noqa: E402
 
 HIT_IOU = 0.3  # Benchmarks/eval-memory's hit
 
@@ -223,13 +223,7 @@ def main():
     if any(f <= 0 or abs(top / f - round(top / f)) > 1e-9 for f in args.fps):
         parser.error("--fps: positive rates, each a whole divisor of the highest (e.g. 2 4)")
     started = time.time()
-    random.seed(args.seed)
-    torch.manual_seed(args.seed)
-    try:
-        events = read_labels(args.labels)
-        held_out = read_labels(args.validation) if args.validation else []
-    except (OSError, ValueError) as error:
-        sys.exit(f"train-adapter: {error}")
+    events, held_out = seeded_labels(args)
     embedder = Embedder(args.clip, os.path.join(args.work, "frames"), args.device, top)
     files = sorted({e.file for e in events + held_out})
     progress = Progress(len(files), "embedding footage:")

@@ -17,6 +17,13 @@ struct SearchCommand: ParsableCommand {
       merges neighbouring entries at or above --threshold into spans of at most
       two blocks.
 
+      With a retrospective re-ranker ([model] retrospective; the embedded model
+      has its own) the runs of entries around the best ones are also read
+      forwards and backwards by a bidirectional Mamba, which scores each entry
+      and each change between two entries in context: actions ("a car drives
+      away") are found as changes (FOUND "change", a span of a few seconds around
+      it). The two rankings are fused by rank; each hit keeps its own score.
+
       Reads the history database in the configuration's state_dir directly and
       loads the configuration's model (entries made by another model are never
       compared). Under the shipped systemd unit the state directory is private
@@ -29,6 +36,7 @@ struct SearchCommand: ParsableCommand {
         monitor search "a red car" --since 24h
         monitor search "a person at the door" --camera porch --since 2026-11-28T06:00:00Z --until 2026-11-28T12:00:00Z
         monitor search "a parcel" --json --top 50 | jq -r .thumbnail
+        monitor search "a car drives away" --since 7d
       """)
 
   @Argument(help: "What to look for, as a rule's text (\"a red car\").")

@@ -137,8 +137,9 @@ import Testing
     try SchemaValidation.expectValid(
       hits.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) },
       against: "memory-hit", in: directory)
-    let scores = hits.compactMap { $0["score"] as? Double }
-    #expect(scores == scores.sorted(by: >), "best first")
+    // The embedded model re-ranks: the hits are its fused ranking (unit-tested in
+    // MemoryTests), not sorted by score; stretches and changes both appear as such.
+    #expect(hits.count <= 10 && hits.allSatisfy { $0["change"] is Bool && ($0["score"] as? Double ?? -1) >= 0 })
     let thumbnail = try #require(hits.first?["thumbnail"] as? String)
     let jpeg = directory.appendingPathComponent("thumbnail.jpg").path
     #expect(try Curl.get(base + thumbnail, ["-o", jpeg]).status == 200)

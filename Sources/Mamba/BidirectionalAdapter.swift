@@ -61,8 +61,8 @@ public struct BidirectionalAdapter: Sendable {
   /// Random weights (benchmarks): identity norm, gate `gate`.
   public init(random config: MambaConfig, seed: UInt64, gate: Float = 0.5) {
     self.init(
-      forward: MambaBlock(weights: MambaWeights(random: config, seed: seed)),
-      backward: MambaBlock(weights: MambaWeights(random: config, seed: seed + 1)),
+      forward: MambaBlock(weights: MambaWeights(random: config, seed: seed), packForSequences: true),
+      backward: MambaBlock(weights: MambaWeights(random: config, seed: seed + 1), packForSequences: true),
       normWeight: [Float](repeating: 1, count: config.dModel), normBias: [Float](repeating: 0, count: config.dModel),
       gate: gate)
   }
@@ -77,8 +77,8 @@ public struct BidirectionalAdapter: Sendable {
     let dModel = forward.config.dModel
     let eps = Float(file.metadata["layer_norm_eps"] ?? "") ?? 1e-5
     guard eps > 0, eps.isFinite else { throw ModelError(file: file.path, "metadata layer_norm_eps must be positive") }
-    forwardBlock = MambaBlock(weights: forward)
-    backwardBlock = MambaBlock(weights: backward)
+    forwardBlock = MambaBlock(weights: forward, packForSequences: true)
+    backwardBlock = MambaBlock(weights: backward, packForSequences: true)
     normWeight = try file.tensor("norm.weight", shape: [dModel]).scalars
     normBias = try file.tensor("norm.bias", shape: [dModel]).scalars
     gate = try file.tensor("gate", shape: [1]).scalars[0]

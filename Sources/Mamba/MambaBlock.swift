@@ -22,11 +22,25 @@ public struct MambaBlock: Sendable {
   /// Per-step buffers in one allocation, made once per block copy:
   /// xz (2·dInner: x then z) | u (dInner) | dbc (dtRank + 2·dState) | delta (dInner) | y (dInner).
   private var scratch: [Float]
+  /// in_proj and out_proj packed for the CPU's own kernels (`PackedLinear`),
+  /// for `forward` only: the search's re-ranker reads a thousand entries per
+  /// query at ViT-B/32's width, where OpenBLAS's generic kernels (all Debian's
+  /// OpenBLAS runs on some CPUs) took most of the time. `step`, one row at a
+  /// time on the live path, stays on OpenBLAS.
+  private let packed: (inProj: PackedLinear, outProj: PackedLinear)?
 
-  public init(weights: MambaWeights) {
+  /// `packForSequences`: pack the projections for `forward` (twice the
+  /// projections' memory).
+  public init(weights: MambaWeights, packForSequences: Bool = false) {
     self.weights = weights
-    aScalars = weights.aLog.scalars.map { -expf($0) }
     let c = weights.config
+    packed =
+      packForSequences
+      ? (
+        PackedLinear(weight: weights.inProj.scalars, outFeatures: 2 * c.dInner, inFeatures: c.dModel),
+        PackedLinear(weight: weights.outProj.scalars, outFeatures: c.dModel, inFeatures: c.dInner)
+      ) : nil
+    aScalars = weights.aLog.scalars.map { -expf($0) }
     scratch = [Float](repeating: 0, count: 2 * c.dInner + c.dInner + c.xProjOutputs + c.dInner + c.dInner)
   }
 
@@ -90,11 +104,15 @@ public struct MambaBlock: Sendable {
     var h = [Float](repeating: 0, count: c.dInner * c.dState)
     let w = weights
     x.withUnsafeBufferPointer { x in
-      w.inProj.scalars.withUnsafeBufferPointer { wIn in
-        withOptional(w.inProjBias) { bias in
-          BLAS.linear(
-            x.baseAddress!, rows: length, inFeatures: c.dModel, weight: wIn.baseAddress!, outFeatures: 2 * c.dInner,
-            bias: bias, into: &xz)
+      withOptional(w.inProjBias) { bias in
+        if let packed {
+          packed.inProj.apply(x.baseAddress!, rows: length, bias: bias, into: &xz)
+        } else {
+          w.inProj.scalars.withUnsafeBufferPointer { wIn in
+            BLAS.linear(
+              x.baseAddress!, rows: length, inFeatures: c.dModel, weight: wIn.baseAddress!, outFeatures: 2 * c.dInner,
+              bias: bias, into: &xz)
+          }
         }
       }
     }
@@ -138,7 +156,11 @@ public struct MambaBlock: Sendable {
         }
       }
     }
-    outProject(y, rows: length, into: &out)
+    if let packed {
+      withOptional(w.outProjBias) { bias in packed.outProj.apply(y, rows: length, bias: bias, into: &out) }
+    } else {
+      outProject(y, rows: length, into: &out)
+    }
     return out
   }
 }

@@ -276,6 +276,9 @@ struct CheckConfig: ParsableCommand {
         logLine("\(config): warning: \(warning)")
       }
     }
+    if let warning = engine.retrospectiveWarning(memory: configuration.memory) {
+      logLine("\(config): warning: \(warning)")
+    }
     let errors = contents.problems.count + findings.filter(\.isError).count
     guard errors == 0 else {
       logLine("\(config): \(errors) problem(s)")

@@ -48,6 +48,17 @@ import Testing
     let embedded = try Engine(clipDirectory: nil, temporalFile: nil)
     #expect(embedded.retrospective?.dModel == 64 && embedded.retrospective?.trainedBlockSeconds == 120)
     #expect(try Engine(clipDirectory: DaemonTests.model, temporalFile: nil).retrospective == nil)
+    // The memory it was trained on: other [memory] settings are a warning naming both and the fix.
+    var memory = Configuration.Memory()
+    #expect(embedded.retrospectiveWarning(memory: memory) == nil)
+    memory.blockSeconds = 300
+    #expect(
+      embedded.retrospectiveWarning(memory: memory)
+        == "[memory] stores blocks of 300 s × 8 entries, but the search's re-ranker was trained on 120 s × 8 entries: "
+        + "its answers may be off; train one for these (tools/train-adapter --retrospective --block-seconds 300 "
+        + "--entries 8)")
+    memory.enabled = false
+    #expect(embedded.retrospectiveWarning(memory: memory) == nil)
     let other = Repository.root.appendingPathComponent("Tests/Fixtures/mamba/bidirectional.weights.safetensors").path
     #expect {
       _ = try Engine(clipDirectory: nil, temporalFile: nil, retrospectiveFile: other)

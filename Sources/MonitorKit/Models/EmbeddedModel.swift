@@ -16,25 +16,21 @@ public enum EmbeddedModel {
     "config.json", "model.safetensors", "vocab.json", "merges.txt", "preprocessor_config.json",
   ]
   static let temporalFile = "temporal.safetensors"
-  /// `monitor search`'s re-ranker, when this build embeds one.
+  /// `monitor search`'s re-ranker.
   static let retrospectiveFile = "retrospective.safetensors"
-  static var hasRetrospective: Bool {
-    var size = 0
-    return monitor_embedded_file(retrospectiveFile, &size) != nil
-  }
 
   /// The files a tokenizer needs (`add-rule` warns about truncated text).
   public static let tokenizerFiles = ["config.json", "vocab.json", "merges.txt"]
 
   /// Calls `body` with a private directory holding the embedded `files`
   /// (default: all of them, Hugging Face layout plus `temporal.safetensors`
-  /// and, when embedded, `retrospective.safetensors`),
+  /// and `retrospective.safetensors`),
   /// removed afterwards: the loaders read or map the files and keep their own
   /// copies. Under `$TMPDIR` (which must exist: it is never created), named
   /// after this process, so a copy a SIGKILL left behind is removed by the
   /// next command that extracts.
   public static func withFiles<T>(_ files: [String]? = nil, _ body: (String) throws -> T) throws -> T {
-    let directory = try extract(files ?? clipFiles + [temporalFile] + (hasRetrospective ? [retrospectiveFile] : []))
+    let directory = try extract(files ?? clipFiles + [temporalFile, retrospectiveFile])
     defer { try? FileManager.default.removeItem(atPath: directory) }
     return try body(directory)
   }

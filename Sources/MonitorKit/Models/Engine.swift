@@ -52,15 +52,15 @@ public final class Engine: @unchecked Sendable {
     guard let clipDirectory else {
       let (clip, adapter, retrospective, fingerprint) = try EmbeddedModel.withFiles { directory in
         let temporal = temporalFile ?? directory + "/" + EmbeddedModel.temporalFile
-        let embedded = EmbeddedModel.hasRetrospective ? directory + "/" + EmbeddedModel.retrospectiveFile : nil
         return (
           try PrecisionChoice.load(precision, log: log) { try CLIPModel(directory: directory, precision: $0) },
-          try Self.adapter(temporal), try (retrospectiveFile ?? embedded).map { try Self.retrospective($0) },
+          try Self.adapter(temporal),
+          try Self.retrospective(retrospectiveFile ?? directory + "/" + EmbeddedModel.retrospectiveFile),
           Self.fingerprint(clipDirectory: directory, temporalFile: temporal)
         )
       }
       try Self.check(adapter, fits: clip, file: temporalFile ?? "embedded model")
-      if let retrospective { try Self.check(retrospective, fits: clip, file: retrospectiveFile ?? "embedded model") }
+      try Self.check(retrospective, fits: clip, file: retrospectiveFile ?? "embedded model")
       self.init(
         clip: clip, adapter: adapter, retrospective: retrospective, modelName: EmbeddedModel.name + "+mamba",
         fingerprint: fingerprint)
@@ -142,6 +142,21 @@ public final class Engine: @unchecked Sendable {
     return
       "camera '\(camera)': fps \(String(format: "%g", fps)) is outside the rates the temporal model was trained at "
       + "(\(range) fps): its scores may be off; leave fps out to sample at \(String(format: "%g", nominalRate)) fps"
+  }
+
+  /// A line for the log when `[memory]` stores blocks of another shape than
+  /// the re-ranker was trained on (nil when they agree, or nothing is known).
+  public func retrospectiveWarning(memory: Configuration.Memory) -> String? {
+    guard let retrospective, memory.enabled, let seconds = retrospective.trainedBlockSeconds,
+      let entries = retrospective.trainedEntriesPerBlock,
+      seconds != memory.blockSeconds || entries != memory.entriesPerBlock
+    else { return nil }
+    func shape(_ seconds: Double, _ entries: Int) -> String { String(format: "%g s × %d entries", seconds, entries) }
+    return
+      "[memory] stores blocks of \(shape(memory.blockSeconds, memory.entriesPerBlock)), but the search's re-ranker "
+      + "was trained on \(shape(seconds, entries)): its answers may be off; train one for these "
+      + "(tools/train-adapter --retrospective --block-seconds \(String(format: "%g", memory.blockSeconds)) "
+      + "--entries \(memory.entriesPerBlock))"
   }
 
   public var imageSize: Int { clip.config.imageSize }

@@ -111,6 +111,7 @@ public final class Daemon: @unchecked Sendable {
     history = opened?.recorder
     let memory = Self.memoryWriter(
       configuration, history: opened?.history, model: engine.fingerprint, metrics: metrics, log: log)
+    if memory != nil, let warning = engine.retrospectiveWarning(memory: configuration.memory) { log(warning) }
     let delivery = EventDelivery(
       // MQTT first: its outbox record is fsync'd before the log line and the
       // events file see the event, so a line there means a stored event.

@@ -1,4 +1,3 @@
-import Dispatch
 import ModelIO
 import Tensor
 
@@ -160,7 +159,7 @@ enum Attention {
     let (qkvAddress, scoresAddress, outAddress) = (
       UInt(bitPattern: qkv), UInt(bitPattern: scores), UInt(bitPattern: out)
     )
-    DispatchQueue.concurrentPerform(iterations: threads) { part in
+    Parallelism.forEachPart(threads) { part in
       let scores =
         UnsafeMutablePointer<Float>(bitPattern: scoresAddress)! + part * EncoderScratch.scoresCount(length, hidden)
       for job in stride(from: part, to: jobs, by: threads) {

@@ -26,8 +26,18 @@ public enum Parallelism {
       body(0..<work)
       return
     }
-    DispatchQueue.concurrentPerform(iterations: parts) { part in
-      body((work * part / parts)..<(work * (part + 1) / parts))
+    forEachPart(parts) { part in body((work * part / parts)..<(work * (part + 1) / parts)) }
+  }
+
+  /// Runs `body(part)` for every part in `0..<parts`: at once on the spinning
+  /// pool (see `SpinningPool`); in turn on this thread when called from inside
+  /// a part (the threads are all busy already); on libdispatch when another
+  /// thread holds the pool.
+  public static func forEachPart(_ parts: Int, _ body: @Sendable (_ part: Int) -> Void) {
+    switch parts <= 1 ? .nested : SpinningPool.shared.run(parts: parts, body) {
+    case .ran: return
+    case .nested: for part in 0..<parts { body(part) }
+    case .unavailable: DispatchQueue.concurrentPerform(iterations: parts, execute: body)
     }
   }
 }

@@ -31,6 +31,15 @@ void ckernels_packed_linear(const float *x, size_t m, size_t k, const float *pac
                             int accumulate, float *y, size_t panel_begin, size_t panel_end);
 
 
+/// A spin-wait hint (x86 `pause`), for the thread pool's workers waiting for a job.
+static inline void ckernels_pause(void) {
+#if defined(__x86_64__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
 // MARK: elementwise (elementwise.c)
 
 /// Lanes of the elementwise kernels on this CPU: 16 (AVX-512F), 8 (AVX2) or 0 (none: callers use Swift's SIMD8).

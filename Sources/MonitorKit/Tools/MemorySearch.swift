@@ -101,34 +101,43 @@ public struct MemorySearch: Sendable {
   /// `score.score(e)` for every embedding, computed in one sweep: per
   /// embedding its norm and its dot products with the prototype and the
   /// contrasts, 16 lanes at a time (a day of 8 cameras is ~50 000 entries;
-  /// the scalar path took longer than reading them).
+  /// the scalar path took longer than reading them), the embeddings split
+  /// between the inference threads.
   public static func scores(_ embeddings: [[Float]], _ score: CalibratedScore) -> [Double] {
     let references = [score.prototype] + score.contrasts
     guard let width = embeddings.first?.count, width % 16 == 0, score.pictures.isEmpty,
       references.allSatisfy({ $0.count == width }), embeddings.allSatisfy({ $0.count == width })
     else { return embeddings.map(score.score) }
     let flat = references.flatMap { $0 }
-    var dots = [Double](repeating: 0, count: references.count)
-    return flat.withUnsafeBufferPointer { referenceBuffer in
-      referenceBuffer.withMemoryRebound(to: SIMD16<Float>.self) { lanes in
-        let chunks = width / 16
-        return embeddings.map { embedding in
-          embedding.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: SIMD16<Float>.self) { vector in
-              var squares = SIMD16<Float>()
-              for i in 0..<chunks { squares += vector[i] * vector[i] }
-              let norm = Double(squares.sum()).squareRoot()
-              for j in references.indices {
-                var sum = SIMD16<Float>()
-                for i in 0..<chunks { sum += vector[i] * lanes[j * chunks + i] }
-                dots[j] = norm > 0 ? Double(sum.sum()) / norm : 0
+    let chunks = width / 16
+    var scores = [Double](repeating: 0, count: embeddings.count)
+    scores.withUnsafeMutableBufferPointer { output in
+      let address = UInt(bitPattern: output.baseAddress)  // each part writes its own range
+      Parallelism.split(embeddings.count) { range in
+        let output = UnsafeMutablePointer<Double>(bitPattern: address)!
+        var dots = [Double](repeating: 0, count: references.count)
+        flat.withUnsafeBufferPointer { referenceBuffer in
+          referenceBuffer.withMemoryRebound(to: SIMD16<Float>.self) { lanes in
+            for n in range {
+              embeddings[n].withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: SIMD16<Float>.self) { vector in
+                  var squares = SIMD16<Float>()
+                  for i in 0..<chunks { squares += vector[i] * vector[i] }
+                  let norm = Double(squares.sum()).squareRoot()
+                  for j in references.indices {
+                    var sum = SIMD16<Float>()
+                    for i in 0..<chunks { sum += vector[i] * lanes[j * chunks + i] }
+                    dots[j] = norm > 0 ? Double(sum.sum()) / norm : 0
+                  }
+                }
               }
+              output[n] = score.score(prototypeSimilarity: dots[0], contrastSimilarities: dots[1...])
             }
           }
-          return score.score(prototypeSimilarity: dots[0], contrastSimilarities: dots[1...])
         }
       }
     }
+    return scores
   }
 
   /// The re-ranker's answers: the first pass's best `candidates` entries,

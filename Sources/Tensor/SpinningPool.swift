@@ -42,6 +42,8 @@ final class SpinningPool: @unchecked Sendable {
     // it sees the raise; the caller waits for `finished` before it writes again.
     var job: ((Int) -> Void)?
     var part = 0
+    /// Set once, before the first job.
+    var thread = pthread_t()
 
     func loop() {
       SpinningPool.insidePart = true
@@ -129,6 +131,17 @@ final class SpinningPool: @unchecked Sendable {
     return .ran
   }
 
+  /// CPU seconds each worker has used so far (tests: a worker between
+  /// batches must sleep, not spin). Call while no fork runs.
+  func workerCPUSeconds() -> [Double] {
+    workers.map { worker in
+      var clock = clockid_t()
+      var time = timespec()
+      guard pthread_getcpuclockid(worker.thread, &clock) == 0, clock_gettime(clock, &time) == 0 else { return .nan }
+      return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+  }
+
   /// Whether this thread is running a part (a worker always is, while it runs).
   private static var insidePart: Bool {
     get { pthread_getspecific(partKey) != nil }
@@ -167,6 +180,7 @@ final class SpinningPool: @unchecked Sendable {
         return false
       }
       pthread_detach(thread)
+      worker.thread = thread
       workers.append(worker)
     }
     return true

@@ -29,6 +29,19 @@ import Testing
     }
   }
 
+  @Test func idleWorkersSleep() {
+    // After the spin budget a worker must cost no CPU until the next fork (a
+    // daemon between frames); one that kept spinning would use all 200 ms.
+    let pool = SpinningPool()
+    #expect(pool.run(parts: 3) { _ in } == .ran)
+    usleep(20_000)
+    let before = pool.workerCPUSeconds()
+    usleep(200_000)
+    let after = pool.workerCPUSeconds()
+    #expect(before.count == 2)
+    for (start, end) in zip(before, after) { #expect(end - start < 0.02, "a worker used \(end - start) s idle") }
+  }
+
   @Test func partsRunAtTheSameTime() {
     // Each part waits (bounded) for the other to arrive: run one after the other, neither sees it.
     let pool = SpinningPool()

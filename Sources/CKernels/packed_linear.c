@@ -174,8 +174,8 @@ static void pack_rows(const float *x, size_t m, size_t k, size_t kc, size_t kl, 
   }
 }
 
-// One packed-x buffer per thread (at most CHUNK_ROWS × KC_MAX floats, 480 KB),
-// kept between calls: allocating per call would cost an mmap per GEMM at
+// One packed-x buffer per thread (at most CHUNK_ROWS × KC_MAX floats, 480 KB,
+// or a whole short x for ckernels_pack_x: 2.4 MB at 200 rows × 3072), kept between calls: allocating per call would cost an mmap per GEMM at
 // batch 8. Freed when the thread ends (libdispatch's workers come and go).
 static pthread_key_t x_block_key;
 static pthread_once_t x_block_once = PTHREAD_ONCE_INIT;
@@ -209,6 +209,27 @@ static float *x_block_for(size_t floats) {
   return block->data;
 }
 
+// One k block [kc, kc + kl) of the AVX-512 path for panels [panel_begin,
+// panel_end), x packed by pack_rows: the first block applies bias and the
+// caller's accumulate, later blocks add to it. Every output is the same sum
+// in the same order however the panels are shared out.
+static void block512(const float *xp, size_t m, size_t k, size_t kc, size_t kl, const float *packed, size_t n,
+                     const float *bias, int accumulate, float *y, size_t panel_begin, size_t panel_end) {
+  const size_t groups = (m + ROWS512 - 1) / ROWS512;
+  const int first = kc == 0;
+  for (size_t p = panel_begin; p < panel_end; p++) {
+    const size_t column = p * CKERNELS_PANEL;
+    const size_t nr = n - column < CKERNELS_PANEL ? n - column : CKERNELS_PANEL;
+    const float *slice = packed + (p * k + kc) * CKERNELS_PANEL;
+    const float *b = first && bias ? bias + column : NULL;
+    for (size_t g = 0; g < groups; g++) {
+      const size_t r = g * ROWS512;
+      tile512(xp + r * kl, m - r < ROWS512 ? m - r : ROWS512, kl, slice, b, first ? accumulate : 1,
+              y + r * n + column, n, nr);
+    }
+  }
+}
+
 // The AVX-512 path: k blocks outside the panels, so each block of x is packed
 // once per call; rows in chunks of CHUNK_ROWS (8 images of 50 tokens fit one),
 // which bounds the buffer when the text tower embeds hundreds of prompts at once.
@@ -227,22 +248,39 @@ static int packed_linear512(const float *x, size_t m, size_t k, const float *pac
   if (!xp) return 0;
   for (size_t kc = 0; kc < k; kc += KC_MAX) {
     const size_t kl = k - kc < KC_MAX ? k - kc : KC_MAX;
-    const int first = kc == 0;
     pack_rows(x, m, k, kc, kl, xp);
-    for (size_t p = panel_begin; p < panel_end; p++) {
-      const size_t column = p * CKERNELS_PANEL;
-      const size_t nr = n - column < CKERNELS_PANEL ? n - column : CKERNELS_PANEL;
-      const float *slice = packed + (p * k + kc) * CKERNELS_PANEL;
-      // The first k block applies bias and the caller's accumulate; later blocks add to it.
-      const float *b = first && bias ? bias + column : NULL;
-      for (size_t g = 0; g < groups; g++) {
-        const size_t r = g * ROWS512;
-        tile512(xp + r * kl, m - r < ROWS512 ? m - r : ROWS512, kl, slice, b, first ? accumulate : 1,
-                y + r * n + column, n, nr);
-      }
-    }
+    block512(xp, m, k, kc, kl, packed, n, bias, accumulate, y, panel_begin, panel_end);
   }
   return 1;
+}
+
+size_t ckernels_packed_x_floats(size_t m, size_t k) {
+  return (m + CKERNELS_ROW_TILE - 1) / CKERNELS_ROW_TILE * CKERNELS_ROW_TILE * k;
+}
+
+const float *ckernels_pack_x(const float *x, size_t m, size_t k) {
+  ckernels_packed_supported();
+  if (level != 2 || m > CHUNK_ROWS) return NULL;
+  const size_t groups = (m + ROWS512 - 1) / ROWS512;
+  float *xp = x_block_for(ckernels_packed_x_floats(m, k));
+  if (!xp) return NULL;
+  for (size_t kc = 0; kc < k; kc += KC_MAX)
+    pack_rows(x, m, k, kc, k - kc < KC_MAX ? k - kc : KC_MAX, xp + groups * ROWS512 * kc);
+  return xp;
+}
+
+void ckernels_packed_linear_shared(const float *xp, size_t m, size_t k, const float *packed, size_t n,
+                                   const float *bias, int accumulate, float *y, size_t *next_chunk, size_t chunk) {
+  const size_t groups = (m + ROWS512 - 1) / ROWS512;
+  const size_t panels = (n + CKERNELS_PANEL - 1) / CKERNELS_PANEL;
+  for (;;) {
+    const size_t begin = __atomic_fetch_add(next_chunk, 1, __ATOMIC_RELAXED) * chunk;
+    if (begin >= panels) return;
+    const size_t end = begin + chunk < panels ? begin + chunk : panels;
+    for (size_t kc = 0; kc < k; kc += KC_MAX)
+      block512(xp + groups * ROWS512 * kc, m, k, kc, k - kc < KC_MAX ? k - kc : KC_MAX, packed, n, bias, accumulate,
+               y, begin, end);
+  }
 }
 
 void ckernels_packed_linear(const float *x, size_t m, size_t k, const float *packed, size_t n, const float *bias,
@@ -270,6 +308,19 @@ void ckernels_packed_linear(const float *x, size_t m, size_t k, const float *pac
 }
 #else
 int ckernels_packed_supported(void) { return 0; }
+
+size_t ckernels_packed_x_floats(size_t m, size_t k) { return m * k; }
+
+const float *ckernels_pack_x(const float *x, size_t m, size_t k) {
+  (void)x, (void)m, (void)k;
+  return NULL;
+}
+
+void ckernels_packed_linear_shared(const float *xp, size_t m, size_t k, const float *packed, size_t n,
+                                   const float *bias, int accumulate, float *y, size_t *next_chunk, size_t chunk) {
+  (void)xp, (void)m, (void)k, (void)packed, (void)n, (void)bias, (void)accumulate, (void)y, (void)next_chunk,
+      (void)chunk;
+}
 
 void ckernels_limit_to_avx2(int limit) { (void)limit; }
 

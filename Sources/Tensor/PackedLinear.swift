@@ -77,6 +77,23 @@ public struct PackedLinear: Sendable {
           let first = tiles.lowerBound * tile
           run(rows: first, min(rows, tiles.upperBound * tile) - first, panels: 0..<panels)
         }
+      } else if Parallelism.threads > 1, let xp = ckernels_pack_x(x, rows, inFeatures) {
+        // x laid out once on this thread; the threads then claim column
+        // panels two at a time, so one slowed by a neighbour on the machine
+        // does less of the work instead of keeping the others waiting (at one
+        // image, halves fixed in advance waited 4–14 % of the time).
+        let xpAddress = UInt(bitPattern: xp)
+        var next = 0
+        withUnsafeMutablePointer(to: &next) { next in
+          let nextAddress = UInt(bitPattern: next)
+          Parallelism.forEachPart(Parallelism.threads) { _ in
+            ckernels_packed_linear_shared(
+              UnsafePointer(bitPattern: xpAddress), rows, inFeatures, UnsafePointer(bitPattern: wAddress), outFeatures,
+              UnsafePointer(bitPattern: biasAddress), accumulate ? 1 : 0,
+              UnsafeMutablePointer<Float>(bitPattern: yAddress), UnsafeMutablePointer(bitPattern: nextAddress),
+              Self.panelsPerClaim)
+          }
+        }
       } else {
         Parallelism.split(panels) { range in run(rows: 0, rows, panels: range) }
       }
@@ -85,4 +102,6 @@ public struct PackedLinear: Sendable {
 
   /// Rows from which `apply` splits rows rather than column panels between threads (4 images of 50 tokens).
   static let rowSplitMinimum = 200
+  /// Column panels a thread claims at a time when they share a short input.
+  static let panelsPerClaim = 2
 }

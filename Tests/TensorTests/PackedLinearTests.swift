@@ -43,6 +43,31 @@ import Testing
     Parallelism.threads = 1
   }
 
+  /// Short inputs at two threads: x laid out once and column panels claimed
+  /// two at a time (`ckernels_packed_linear_shared`) must give the one-thread
+  /// kernel's bits exactly (golden outputs depend on it), with and without bias
+  /// and accumulate, for widths that end in a part-filled panel.
+  @Test(arguments: [(1, 768, 2304), (7, 300, 45), (50, 768, 3072), (50, 3072, 768), (199, 520, 100)])
+  func sharedPanelsGiveTheOneThreadBits(rows: Int, inFeatures: Int, outFeatures: Int) {
+    let x = random(rows * inFeatures, seed: 4)
+    let layer = PackedLinear(
+      weight: random(outFeatures * inFeatures, seed: 5), outFeatures: outFeatures, inFeatures: inFeatures)
+    let bias = random(outFeatures, seed: 6)
+    let start = random(rows * outFeatures, seed: 7)
+    func outputs(threads: Int) -> [[Float]] {
+      Parallelism.threads = threads
+      defer { Parallelism.threads = 1 }
+      var plain = [Float](repeating: .nan, count: rows * outFeatures)
+      layer.apply(x, rows: rows, bias: bias, into: &plain)
+      var accumulated = start
+      layer.apply(x, rows: rows, bias: nil, accumulate: true, into: &accumulated)
+      return [plain, accumulated]
+    }
+    let one = outputs(threads: 1)
+    let two = outputs(threads: 2)
+    #expect(one.map { $0.map(\.bitPattern) } == two.map { $0.map(\.bitPattern) })
+  }
+
   @Test func thisMachineRunsThePackedKernel() {
     // The CI machines are AVX2+FMA x86-64; a fallback here would hide the kernel from every other test.
     #expect(PackedLinear.packedSupported)

@@ -30,6 +30,23 @@ void ckernels_pack(const float *weight, size_t n, size_t k, float *packed);
 void ckernels_packed_linear(const float *x, size_t m, size_t k, const float *packed, size_t n, const float *bias,
                             int accumulate, float *y, size_t panel_begin, size_t panel_end);
 
+/// Floats of x (m, k) laid out for the AVX-512 tile (rows in tiles of 10, k-major per 256-wide block).
+size_t ckernels_packed_x_floats(size_t m, size_t k);
+
+/// Lays x (m ≤ 480, k) out once for `ckernels_packed_linear_shared`, in this
+/// thread's buffer (valid until this thread's next packed call); NULL where
+/// the CPU has no AVX-512F, m is larger, or memory ran out (callers use
+/// `ckernels_packed_linear` then).
+const float *ckernels_pack_x(const float *x, size_t m, size_t k);
+
+/// `ckernels_packed_linear` over x laid out by `ckernels_pack_x`, for threads
+/// sharing one output: each claims `chunk` column panels at a time from
+/// *next_chunk (atomically) until none are left, so a thread slowed by the
+/// machine's neighbours does less of the work, not all of the waiting. The
+/// same bits as `ckernels_packed_linear`.
+void ckernels_packed_linear_shared(const float *xp, size_t m, size_t k, const float *packed, size_t n,
+                                   const float *bias, int accumulate, float *y, size_t *next_chunk, size_t chunk);
+
 
 /// A spin-wait hint (x86 `pause`), for the thread pool's workers waiting for a job.
 static inline void ckernels_pause(void) {

@@ -175,8 +175,9 @@ static void pack_rows(const float *x, size_t m, size_t k, size_t kc, size_t kl, 
 }
 
 // One packed-x buffer per thread (at most CHUNK_ROWS × KC_MAX floats, 480 KB,
-// or a whole short x for ckernels_pack_x: 2.4 MB at 200 rows × 3072), kept between calls: allocating per call would cost an mmap per GEMM at
-// batch 8. Freed when the thread ends (libdispatch's workers come and go).
+// or a whole short x for ckernels_pack_x: 2.4 MB at 200 rows × 3072), kept
+// between calls: allocating per call would cost an mmap per GEMM at batch 8.
+// Freed when the thread ends (libdispatch's workers come and go).
 static pthread_key_t x_block_key;
 static pthread_once_t x_block_once = PTHREAD_ONCE_INIT;
 typedef struct {

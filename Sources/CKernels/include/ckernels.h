@@ -47,7 +47,6 @@ const float *ckernels_pack_x(const float *x, size_t m, size_t k);
 void ckernels_packed_linear_shared(const float *xp, size_t m, size_t k, const float *packed, size_t n,
                                    const float *bias, int accumulate, float *y, size_t *next_chunk, size_t chunk);
 
-
 /// A spin-wait hint (x86 `pause`), for the thread pool's workers waiting for a job.
 static inline void ckernels_pause(void) {
 #if defined(__x86_64__)
